@@ -1,0 +1,5 @@
+import sys
+
+from yot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,79 @@
+"""The command line: ``python -m yot <command>`` (also installed as ``yot``).
+
+Each command lives in its own module of this package with ``add_arguments(parser)`` and
+``run(args) -> int``. Exit codes: 0 success, 1 usage error, 2 fatal problem with the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yot.extract import Extract
+
+COMMANDS: dict[str, str] = {
+    "validate": "check an extract against the data contract and report what was set aside",
+    "synth": "write the embedded synthetic extract",
+    "metrics": "proven reoffending measures of one cohort period (analyst-facing JSON)",
+    "evaluate": "matched-comparison evaluation of one programme (analyst-facing JSON)",
+    "fte": "first-time entrants of one period (analyst-facing JSON)",
+    "run": "run the whole notebook suite and build the Steering Group pack",
+}
+
+
+class UsageError(Exception):
+    """A command was called with arguments it cannot use (exit 1)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 by default; usage errors are 1 here
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="yot", description="YOT cohort analytics suite")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"yot.cli.{name}")
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
+    return parser
+
+
+def load_for_command(data: str | Path) -> "Extract":
+    """Load an extract for a command: a fatal problem exits 2 with its message on stderr.
+
+    Rows set aside are reported on stderr (one line per table) and left out of the analysis.
+    """
+    from yot.load import LoadError, load_extract
+
+    try:
+        extract = load_extract(Path(data))
+    except LoadError as exc:
+        print(f"yot: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for table, count in extract.counts.items():
+        if count.quarantined:
+            print(
+                f"yot: {table}: {count.quarantined} of {count.read} rows set aside "
+                "(see 'yot validate --quarantine DIR'); they are left out",
+                file=sys.stderr,
+            )
+    return extract
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._module.run(args) or 0)
+    except UsageError as exc:
+        print(f"yot {args.command}: error: {exc}", file=sys.stderr)
+        return 1

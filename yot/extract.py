@@ -1,0 +1,115 @@
+"""The loaded extract: one typed object that every analysis takes, instead of loose frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from yot.contract import TABLES
+
+
+@dataclass(frozen=True)
+class TableCount:
+    """Rows of one table: ``read == accepted + quarantined`` always holds."""
+
+    read: int
+    accepted: int
+    quarantined: int
+
+    def __post_init__(self) -> None:
+        if self.read != self.accepted + self.quarantined:
+            raise ValueError(f"row counts do not add up: {self}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule on one row: ``row`` is the 1-based position among the file's data rows."""
+
+    table: str
+    row: int
+    column: str | None
+    rule: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A validated case-level extract.
+
+    Every contract table is present as a polars frame with the contract's types (an absent optional
+    table is an empty frame with the right schema; ``present`` says which were given). ``quarantine``
+    holds, per table, the rows set aside as read (all columns as strings) with a ``rule`` column.
+    """
+
+    people: pl.DataFrame
+    offences: pl.DataFrame
+    interventions: pl.DataFrame
+    referrals: pl.DataFrame
+    assessments: pl.DataFrame
+    substance_reviews: pl.DataFrame
+    population: pl.DataFrame
+    present: frozenset[str] = frozenset({"people", "offences"})
+    counts: dict[str, TableCount] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    quarantine: dict[str, pl.DataFrame] = field(default_factory=dict)
+    source: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def table(self, name: str) -> pl.DataFrame:
+        """The accepted rows of table ``name``."""
+        return getattr(self, name)
+
+    def has(self, name: str) -> bool:
+        """Whether the extract gave table ``name`` (an absent optional table is empty)."""
+        return name in self.present
+
+
+def empty_table(name: str) -> pl.DataFrame:
+    """An empty frame with the contract schema of table ``name``."""
+    return pl.DataFrame(schema=TABLES[name].schema)
+
+
+def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Cast ``frame`` to the contract types of table ``name``, keeping extra columns after them.
+
+    Missing optional columns are added as nulls. Used by tests and the generator to build an
+    ``Extract`` from frames made in memory; the loader does its own checked casting.
+    """
+    table = TABLES[name]
+    exprs = []
+    for col in table.columns:
+        if col.name in frame.columns:
+            exprs.append(pl.col(col.name).cast(col.dtype))
+        else:
+            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
+    extras = [c for c in frame.columns if c not in table.column_names]
+    return frame.select(*exprs, *extras)
+
+
+def make_extract(**frames: pl.DataFrame | list[dict] | None) -> Extract:
+    """Build an ``Extract`` from in-memory tables (frames or lists of row dicts), unvalidated.
+
+    For tests and notebooks working on hand-made data. Dates may be given as ``datetime.date``.
+    """
+    unknown = set(frames) - set(TABLES)
+    if unknown:
+        raise ValueError(f"unknown tables: {sorted(unknown)}")
+    tables: dict[str, pl.DataFrame] = {}
+    present = set()
+    for name, table in TABLES.items():
+        given = frames.get(name)
+        if given is None:
+            tables[name] = empty_table(name)
+            continue
+        present.add(name)
+        if isinstance(given, pl.DataFrame):
+            frame = given
+        elif given:
+            frame = pl.DataFrame(given, infer_schema_length=None)
+        else:
+            frame = empty_table(name)
+        tables[name] = conform(name, frame)
+    counts = {n: TableCount(f.height, f.height, 0) for n, f in tables.items() if n in present}
+    return Extract(**tables, present=frozenset(present), counts=counts)
