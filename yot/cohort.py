@@ -1,0 +1,157 @@
+"""Index events, cohorts and reoffences: METHODS.md "Index event and cohort" and "Reoffences".
+
+Each function is one rule, written as a lazy polars query; :func:`reoffending` wires them together and
+collects once. Periods are inclusive of both ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from yot.contract import CUSTODY_OUTCOMES, OUTCOME_TIER
+from yot.dates import add_months, add_months_expr, age_at
+from yot.extract import Extract
+
+AGE_BANDS: tuple[str, ...] = ("10-14", "15-17")
+MEMBER_COLUMNS: tuple[str, ...] = (
+    "person_id", "offence_id", "index_date", "offence_date", "outcome_date", "outcome", "tier",
+    "gravity", "offence_type", "age", "age_band", "sex", "ethnicity", "yot",
+)
+
+
+def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+
+
+def index_events(offences: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """Every proven offence that has an index date, with that date as ``index_date``.
+
+    The index date is the outcome_date, except for a custody outcome, whose index date is its
+    release_date; a custody outcome with no release_date has no index date (still in custody) and is
+    left out. Adds ``tier`` from the outcome.
+    """
+    custody = pl.col("outcome").is_in(list(CUSTODY_OUTCOMES))
+    return (
+        _lazy(offences)
+        .with_columns(
+            index_date=pl.when(custody).then(pl.col("release_date")).otherwise(pl.col("outcome_date")),
+            tier=pl.col("outcome").replace_strict(OUTCOME_TIER, default=None, return_dtype=pl.String),
+        )
+        .filter(pl.col("index_date").is_not_null())
+    )
+
+
+def age_band(age: pl.Expr) -> pl.Expr:
+    """METHODS.md age bands: 10-14 and 15-17 (null outside 10-17)."""
+    return (
+        pl.when(age.is_between(10, 14)).then(pl.lit("10-14"))
+        .when(age.is_between(15, 17)).then(pl.lit("15-17"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+
+
+def cohort(extract: Extract, start: dt.date, end: dt.date) -> pl.LazyFrame:
+    """The cohort of the period ``start <= index_date <= end``: one row per member, at their index offence.
+
+    A member has at least one offence whose index date falls in the period and who is aged 10 to 17
+    on that index date. Their index offence is the earliest such offence: earliest index date, then
+    highest gravity, then smallest offence_id. Its outcome gives the member's tier; ``age`` and
+    ``age_band`` are on the index date.
+    """
+    people = extract.people.lazy().select("person_id", "date_of_birth", "sex", "ethnicity", "yot")
+    return (
+        index_events(extract.offences)
+        .filter(pl.col("index_date").is_between(start, end, closed="both"))
+        .join(people, on="person_id", how="inner")
+        .with_columns(age=age_at(pl.col("date_of_birth"), pl.col("index_date")))
+        .filter(pl.col("age").is_between(10, 17))
+        .sort(["person_id", "index_date", "gravity", "offence_id"], descending=[False, False, True, False])
+        .unique(subset="person_id", keep="first", maintain_order=True)
+        .with_columns(age_band=age_band(pl.col("age")))
+        .select(MEMBER_COLUMNS)
+    )
+
+
+def reoffences(
+    extract: Extract, members: pl.DataFrame | pl.LazyFrame, follow_up_months: int = 12, waiting_months: int = 6
+) -> pl.LazyFrame:
+    """Every reoffence of the cohort ``members``: one row per (member, reoffence).
+
+    Any other proven offence of the member, other than offence_type ``breach``, with
+    ``index_date < offence_date <= index_date + F months`` and
+    ``outcome_date <= index_date + (F + W) months`` (month arithmetic clamps to month end; the
+    waiting period is added to the index date in one step).
+    """
+    index = _lazy(members).select("person_id", pl.col("offence_id").alias("index_offence_id"), "index_date")
+    return (
+        extract.offences.lazy()
+        .filter(pl.col("offence_type") != "breach")
+        .join(index, on="person_id", how="inner")
+        .filter(
+            (pl.col("offence_id") != pl.col("index_offence_id"))
+            & (pl.col("offence_date") > pl.col("index_date"))
+            & (pl.col("offence_date") <= add_months_expr(pl.col("index_date"), follow_up_months))
+            & (pl.col("outcome_date") <= add_months_expr(pl.col("index_date"), follow_up_months + waiting_months))
+        )
+        .select(
+            "person_id", "offence_id", "offence_date", "outcome_date", "outcome", "offence_type", "gravity",
+            "index_date",
+        )
+    )
+
+
+def reoffending(
+    extract: Extract,
+    start: dt.date,
+    end: dt.date,
+    follow_up_months: int = 12,
+    waiting_months: int = 6,
+) -> pl.DataFrame:
+    """Each cohort member of the period with their reoffending outcome, collected once.
+
+    Adds to the member columns: ``reoffences`` (count), ``reoffended`` (at least one reoffence) and
+    ``days_to_first_reoffence`` (offence_date of the first reoffence minus the index date; null for
+    non-reoffenders).
+    """
+    members = cohort(extract, start, end)
+    per_person = (
+        reoffences(extract, members, follow_up_months, waiting_months)
+        .group_by("person_id")
+        .agg(
+            reoffences=pl.len().cast(pl.Int64),
+            first_reoffence_date=pl.col("offence_date").min(),
+        )
+    )
+    return (
+        members.join(per_person, on="person_id", how="left")
+        .with_columns(
+            reoffences=pl.col("reoffences").fill_null(0),
+            reoffended=pl.col("reoffences").fill_null(0) > 0,
+            days_to_first_reoffence=(pl.col("first_reoffence_date") - pl.col("index_date")).dt.total_days(),
+        )
+        .drop("first_reoffence_date")
+        .sort("person_id")
+        .collect()
+    )
+
+
+def default_extract_date(extract: Extract) -> dt.date | None:
+    """The extract date when none is given: the latest outcome_date in the data (METHODS.md)."""
+    return extract.offences.get_column("outcome_date").max()
+
+
+def completion_date(end: dt.date, follow_up_months: int = 12, waiting_months: int = 6) -> dt.date:
+    """The first extract date on which a cohort ending ``end`` is complete: end + F + W months."""
+    return add_months(end, follow_up_months + waiting_months)
+
+
+def is_complete(
+    end: dt.date, extract_date: dt.date | None, follow_up_months: int = 12, waiting_months: int = 6
+) -> bool:
+    """A cohort is complete when the extract date is on or after ``period end + F + W months``;
+    before that its figures are provisional."""
+    if extract_date is None:
+        return False
+    return extract_date >= completion_date(end, follow_up_months, waiting_months)
