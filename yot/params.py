@@ -1,0 +1,435 @@
+"""The suite's parameter file (``parameters/*.yaml``): read, validated, and turned into notebook runs.
+
+One YAML file names the YOT, the extract, the cohort years, the Theme 1 targets and the programmes to
+evaluate (docs/notebooks.md). :func:`load_suite` validates it completely before any notebook starts:
+unknown keys, wrong types, values out of range, impossible dates and years out of order are all
+reported at once, each naming the file and the key (``parameters/x.yaml: reoffending.follow_up_months:
+must be >= 1``). :func:`plan` derives every notebook run and its parameters from a valid suite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from yot.dates import calendar_year, financial_year
+
+Period = Literal["calendar", "financial", "october_december"]
+Mode = Literal["relative", "points"]
+Programme = Literal["ISSP", "referral_order", "restorative_justice", "YISP"]
+
+YEAR_MIN, YEAR_MAX = 1990, 2100
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+# --------------------------------------------------------------------------------------- periods
+def october_december(year: int) -> tuple[dt.date, dt.date]:
+    """The YJB's legacy cohort quarter: 1 October to 31 December of ``year``, inclusive."""
+    return dt.date(year, 10, 1), dt.date(year, 12, 31)
+
+
+_PERIODS = {"calendar": calendar_year, "financial": financial_year, "october_december": october_december}
+
+
+def period_bounds(period: str, year: int) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of the ``period`` kind that belongs to ``year``.
+
+    ``calendar``: January to December; ``financial``: 1 April ``year`` to 31 March the next year;
+    ``october_december``: the YJB's October to December quarter.
+    """
+    try:
+        return _PERIODS[period](year)
+    except KeyError:
+        raise ValueError(f"unknown period {period!r}: one of {', '.join(_PERIODS)}") from None
+
+
+def period_name(period: str, year: int) -> str:
+    """A reader's name for one period: ``2005``, ``2005-06`` or ``Oct-Dec 2005``."""
+    if period == "calendar":
+        return str(year)
+    if period == "financial":
+        return f"{year}-{str(year + 1)[2:]}"
+    if period == "october_december":
+        return f"Oct-Dec {year}"
+    raise ValueError(f"unknown period {period!r}: one of {', '.join(_PERIODS)}")
+
+
+def period_description(period: str) -> str:
+    """What a ``period`` kind means, in words, for page headers."""
+    return {
+        "calendar": "calendar years (1 January to 31 December)",
+        "financial": "financial years (1 April to 31 March)",
+        "october_december": "the October to December quarter of each year (YJB legacy measure)",
+    }[period]
+
+
+# --------------------------------------------------------------------------------------- schema
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_years(years: list[int]) -> list[int]:
+    for year in years:
+        if not YEAR_MIN <= year <= YEAR_MAX:
+            raise ValueError(f"year {year} is outside {YEAR_MIN} to {YEAR_MAX}")
+    if any(b <= a for a, b in zip(years, years[1:])):
+        raise ValueError(f"years must be in increasing order with no repeats, got {years}")
+    return years
+
+
+class Disclosure(_Section):
+    """Disclosure control: counts from 1 to ``threshold - 1`` are suppressed as ``[c]``."""
+
+    threshold: int = Field(5, ge=1, le=100)
+
+
+class RateTarget(_Section):
+    """A yearly target path: ``target(y) = baseline_value * (1 + change_per_year) ** (y - baseline_year)``
+    when ``relative``; ``baseline_value + change_per_year * (y - baseline_year)`` when ``points``."""
+
+    baseline_year: int = Field(ge=YEAR_MIN, le=YEAR_MAX)
+    baseline_value: float = Field(ge=0)
+    change_per_year: float = Field(ge=-1, le=10)
+    mode: Mode = "relative"
+
+
+class ProportionTarget(RateTarget):
+    """A target on a proportion (a share of people): its baseline lies between 0 and 1."""
+
+    baseline_value: float = Field(ge=0, le=1)
+
+
+class Reoffending(_Section):
+    """Proven reoffending cohorts (METHODS.md: Index event and cohort; Reoffences; Targets)."""
+
+    period: Period = "calendar"
+    cohort_years: list[int] = Field(min_length=1)
+    follow_up_months: int = Field(12, ge=1, le=120)
+    waiting_months: int = Field(6, ge=0, le=60)
+    target: ProportionTarget
+    targets_by_tier: bool = True
+
+    _years = field_validator("cohort_years")(_check_years)
+
+    @model_validator(mode="after")
+    def _baseline_within_years(self) -> "Reoffending":
+        if self.target.baseline_year > self.cohort_years[-1]:
+            raise ValueError(
+                f"target.baseline_year {self.target.baseline_year} is after the last cohort year "
+                f"{self.cohort_years[-1]}"
+            )
+        return self
+
+
+class FteTarget(_Section):
+    """The first-time-entrant target: a ``change`` (e.g. -0.05) from ``baseline_year`` by ``by_year``."""
+
+    baseline_year: int = Field(ge=YEAR_MIN, le=YEAR_MAX)
+    change: float = Field(ge=-1, le=10)
+    by_year: int = Field(ge=YEAR_MIN, le=YEAR_MAX)
+    mode: Mode = "relative"
+
+    @model_validator(mode="after")
+    def _by_after_baseline(self) -> "FteTarget":
+        if self.by_year < self.baseline_year:
+            raise ValueError(f"by_year {self.by_year} is before baseline_year {self.baseline_year}")
+        return self
+
+
+class FirstTimeEntrants(_Section):
+    """First-time entrants per period (METHODS.md: First-time entrants)."""
+
+    period: Period = "financial"
+    years: list[int] = Field(min_length=1)
+    target: FteTarget
+
+    _years = field_validator("years")(_check_years)
+
+
+class SubstanceMisuse(_Section):
+    """Substance-misuse starts and end-review improvement targets (METHODS.md: Targets)."""
+
+    period: Period = "financial"
+    years: list[int] = Field(min_length=1)
+    starts_target: RateTarget
+    improvement_target: ProportionTarget
+
+    _years = field_validator("years")(_check_years)
+
+
+class Evaluation(_Section):
+    """Matched-comparison programme evaluations (METHODS.md: Programme evaluation)."""
+
+    programmes: list[Programme] = Field(min_length=1)
+    start: dt.date
+    end: dt.date
+    follow_up_months: int = Field(12, ge=1, le=120)
+    waiting_months: int = Field(6, ge=0, le=60)
+    seed: int = 0
+    caliper: float = Field(0.2, gt=0, le=5)
+
+    @field_validator("programmes")
+    @classmethod
+    def _no_repeats(cls, programmes: list[str]) -> list[str]:
+        if len(set(programmes)) != len(programmes):
+            raise ValueError(f"a programme is listed twice: {programmes}")
+        return programmes
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> "Evaluation":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Suite(_Section):
+    """One suite file: everything the runner needs to build a Steering Group pack."""
+
+    title: str = Field(min_length=1)
+    yot: str = Field(min_length=1)
+    data: str | None = None
+    extract_date: dt.date | None = None
+    disclosure: Disclosure = Disclosure()
+    reoffending: Reoffending
+    first_time_entrants: FirstTimeEntrants | None = None
+    substance_misuse: SubstanceMisuse | None = None
+    evaluation: Evaluation | None = None
+
+
+# --------------------------------------------------------------------------------------- loading
+class ParameterError(Exception):
+    """A parameter file that cannot be used; ``problems`` holds one ``file: key: message`` line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _NoDatesLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` without the implicit date type: dates stay text and are checked by pydantic,
+    so an impossible date (2007-02-30) is a located validation error rather than a YAML crash."""
+
+
+_NoDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif str(part).startswith(("function-", "literal[")):  # pydantic's union/validator branch names
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(top level)"
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key (not one the suite knows; check its spelling and indentation)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()))
+        hint = ""
+        if error["loc"][-1] == "baseline_value" and kind == "less_than_equal":
+            hint = "; a share is written as a proportion, e.g. 0.282 for 28.2%"
+        return f"must be {sign} {bound} (got {given!r}){hint}"
+    if kind in ("too_short", "too_long"):
+        return f"must have at least {ctx.get('min_length', 1)} item(s)" if kind == "too_short" else "too many items"
+    if kind.startswith("int_") or kind == "int_type":
+        return f"must be a whole number (got {given!r})"
+    if kind.startswith("float_"):
+        return f"must be a number (got {given!r})"
+    if kind.startswith("bool_"):
+        return f"must be true or false (got {given!r})"
+    if kind.startswith("date_"):
+        return f"must be a real date in YYYY-MM-DD form (got {given!r})"
+    if kind in ("string_type", "string_too_short"):
+        return f"must be a non-empty text (got {given!r})"
+    if kind in ("list_type",):
+        return f"must be a list (got {given!r})"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"must be a section of keys (got {given!r})"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')} (got {given!r})"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return error["msg"]
+
+
+def validate_suite(raw: Any, source: str | Path = "<parameters>") -> Suite:
+    """Validate an already-read parameter mapping; raise :class:`ParameterError` listing every problem."""
+    if not isinstance(raw, dict):
+        raise ParameterError([f"{source}: the file must hold a mapping of keys (title:, yot:, ...)"])
+    try:
+        return Suite.model_validate(raw)
+    except ValidationError as exc:
+        problems = [f"{source}: {_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
+        raise ParameterError(problems) from None
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Read and validate a suite file; raise :class:`ParameterError` naming the file and each key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError([f"{path}: cannot read the parameter file ({exc.strerror or exc})"]) from None
+    try:
+        raw = yaml.load(text, Loader=_NoDatesLoader)  # safe_load without implicit dates
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ParameterError([f"{path}: not valid YAML{line}: {problem}"]) from None
+    return validate_suite(raw, path)
+
+
+def suite_parameters(suite: Suite) -> dict[str, Any]:
+    """The validated suite as plain JSON-ready values (for the manifest and page footers)."""
+    return suite.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class NotebookRun:
+    """One execution of one notebook: ``name`` is unique in a run and names its output files."""
+
+    notebook: str
+    name: str
+    title: str
+    parameters: dict[str, Any]
+    provisional_from: dt.date | None = None  # cohort figures are provisional before this extract date
+
+    @property
+    def html_name(self) -> str:
+        return f"{self.name}.html"
+
+
+@dataclass
+class Plan:
+    """Every notebook run of a suite, and notes on the notebooks left out (file not there yet)."""
+
+    runs: list[NotebookRun] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def cohort_complete_from(period: str, year: int, follow_up_months: int, waiting_months: int) -> dt.date:
+    """The extract date from which a cohort is complete: period end + F + W months (METHODS.md)."""
+    from yot.dates import add_months
+
+    _, end = period_bounds(period, year)
+    return add_months(end, follow_up_months + waiting_months)
+
+
+def _common(suite: Suite, data_dir: str, tables_dir: str, methods_url: str) -> dict[str, Any]:
+    return {
+        "data_dir": data_dir,
+        "extract_date": suite.extract_date.isoformat() if suite.extract_date else None,
+        "yot_name": suite.yot,
+        "title": suite.title,
+        "disclosure_threshold": suite.disclosure.threshold,
+        "tables_dir": tables_dir,
+        "methods_url": methods_url,
+    }
+
+
+def _all_runs(suite: Suite, common: dict[str, Any]) -> list[NotebookRun]:
+    r = suite.reoffending
+    reoff = {"period": r.period, "follow_up_months": r.follow_up_months, "waiting_months": r.waiting_months}
+    runs = [
+        NotebookRun("data_quality.ipynb", "data_quality", "Data quality of the extract",
+                    {**common, **reoff, "cohort_years": list(r.cohort_years)}),
+    ]
+    for year in r.cohort_years:
+        runs.append(NotebookRun(
+            "reoffending_cohort.ipynb", f"reoffending_cohort_{year}",
+            f"Proven reoffending: {period_name(r.period, year)} cohort",
+            {**common, **reoff, "cohort_year": year},
+            provisional_from=cohort_complete_from(r.period, year, r.follow_up_months, r.waiting_months),
+        ))
+    runs.append(NotebookRun(
+        "targets.ipynb", "targets", "Theme 1 targets: proven reoffending",
+        {**common, **reoff, "cohort_years": list(r.cohort_years),
+         "baseline_year": r.target.baseline_year, "baseline_value": r.target.baseline_value,
+         "change_per_year": r.target.change_per_year, "target_mode": r.target.mode,
+         "targets_by_tier": r.targets_by_tier},
+        provisional_from=cohort_complete_from(r.period, r.cohort_years[-1], r.follow_up_months, r.waiting_months),
+    ))
+    if suite.evaluation is not None:
+        e = suite.evaluation
+        evaluation = {"start": e.start.isoformat(), "end": e.end.isoformat(), "follow_up_months": e.follow_up_months,
+                      "waiting_months": e.waiting_months, "seed": e.seed, "caliper": e.caliper}
+        for programme in e.programmes:
+            runs.append(NotebookRun(
+                "evaluation.ipynb", f"evaluation_{programme}", f"Programme evaluation: {programme}",
+                {**common, **evaluation, "programme": programme},
+            ))
+        runs.append(NotebookRun(
+            "evaluation_comparison.ipynb", "evaluation_comparison", "Programme evaluations compared",
+            {**common, **evaluation, "programmes": list(e.programmes)},
+        ))
+    if suite.first_time_entrants is not None:
+        f = suite.first_time_entrants
+        runs.append(NotebookRun(
+            "first_time_entrants.ipynb", "first_time_entrants", "Theme 1 targets: first-time entrants",
+            {**common, "period": f.period, "years": list(f.years), "baseline_year": f.target.baseline_year,
+             "change": f.target.change, "by_year": f.target.by_year, "target_mode": f.target.mode},
+        ))
+    if suite.substance_misuse is not None:
+        s = suite.substance_misuse
+        st, it = s.starts_target, s.improvement_target
+        runs.append(NotebookRun(
+            "substance_misuse.ipynb", "substance_misuse", "Theme 1 targets: substance misuse",
+            {**common, "period": s.period, "years": list(s.years),
+             "starts_baseline_year": st.baseline_year, "starts_baseline_value": st.baseline_value,
+             "starts_change_per_year": st.change_per_year, "starts_mode": st.mode,
+             "improvement_baseline_year": it.baseline_year, "improvement_baseline_value": it.baseline_value,
+             "improvement_change_per_year": it.change_per_year, "improvement_mode": it.mode},
+        ))
+    return runs
+
+
+def plan_with_notes(
+    suite: Suite,
+    *,
+    data_dir: str | Path | None = None,
+    tables_dir: str | Path = "tables",
+    methods_url: str = "methods.html",
+    notebooks_dir: str | Path = NOTEBOOKS_DIR,
+) -> Plan:
+    """Every notebook run of ``suite`` whose notebook exists in ``notebooks_dir``, with notes on the rest.
+
+    ``data_dir`` overrides the suite's ``data``; runs are in reading order (data quality, cohorts,
+    targets, evaluations, first-time entrants, substance misuse).
+    """
+    data = data_dir if data_dir is not None else suite.data
+    if data is None:
+        raise ParameterError(["no extract given: set 'data:' in the parameter file or pass --data DIR"])
+    common = _common(suite, str(data), str(tables_dir), methods_url)
+    result = Plan()
+    missing: set[str] = set()
+    for run in _all_runs(suite, common):
+        if (Path(notebooks_dir) / run.notebook).exists():
+            result.runs.append(run)
+        elif run.notebook not in missing:
+            missing.add(run.notebook)
+            result.notes.append(f"{run.notebook} is not in {notebooks_dir} yet: its pages are left out")
+    return result
+
+
+def plan(suite: Suite, **options: Any) -> list[NotebookRun]:
+    """Every notebook run of ``suite`` and its parameter dict (see :func:`plan_with_notes`)."""
+    return plan_with_notes(suite, **options).runs
