@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+
+from yot.load import RULES, LoadError, load_extract, load_report, rule_counts, write_quarantine
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -11,5 +16,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the load report as JSON")
 
 
+def summary_text(report: dict, source: Path, rules: list[tuple[str, str, int]]) -> str:
+    """A short human summary: rows per table, then the rules broken and how many rows broke each."""
+    lines = [f"Extract {source}", f"{'table':<18} {'read':>10} {'accepted':>10} {'quarantined':>12}"]
+    for table, c in report["tables"].items():
+        lines.append(f"{table:<18} {c['read']:>10,} {c['accepted']:>10,} {c['quarantined']:>12,}")
+    if rules:
+        lines.append("")
+        lines.append("Rules broken (rows):")
+        for table, rule, rows in rules:
+            lines.append(f"  {table:<18} {rule:<24} {rows:>8,}  {RULES.get(rule, '')}")
+    else:
+        lines.append("")
+        lines.append("No rows set aside: every row meets the data contract.")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("validate: to be built (issue 2)")
+    try:
+        extract = load_extract(Path(args.data))
+    except LoadError as exc:
+        print(f"yot validate: {exc}", file=sys.stderr)
+        return 2
+    written = write_quarantine(extract, Path(args.quarantine)) if args.quarantine else []
+    report = load_report(extract)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    rules = [(r["table"], r["rule"], r["rows"]) for r in rule_counts(extract).iter_rows(named=True)]
+    print(summary_text(report, Path(args.data), rules))
+    for path in written:
+        print(f"Set-aside rows written to {path}")
+    return 0

@@ -1,0 +1,474 @@
+"""The validated loader: a data folder in, one checked ``Extract`` out (DATA_CONTRACT.md).
+
+Every table of the contract is read from ``<table>.parquet`` or ``<table>.csv`` (Parquet wins).
+Fatal problems (missing folder, required table or column; a file that cannot be parsed) raise
+``LoadError`` with one message naming the file; nothing is half-loaded. A row that breaks a rule of
+the contract is set aside in the extract's quarantine with the rule it broke: never dropped or kept
+silently, so for every table rows read = rows accepted + rows quarantined.
+
+Both formats go through one path: every column is brought to text (Parquet dates to ISO), the rules
+are checked on the text, and the accepted rows are then cast to the contract's types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from yot.contract import CUSTODY_OUTCOMES, OUTCOMES, TABLES, Column, Table
+from yot.extract import Extract, Problem, TableCount, empty_table
+
+RULES: dict[str, str] = {
+    "missing_value": "a required value is missing (empty field)",
+    "bad_date": "a date that is not a real calendar date written YYYY-MM-DD",
+    "bad_integer": "a value that should be a whole number and is not",
+    "out_of_range": "a whole number outside the range the contract allows for its column",
+    "unknown_code": "a value that is not one of the column's codes (exact match, case-sensitive)",
+    "duplicate_id": "an identifier shared by more than one row (every row sharing it is set aside)",
+    "unknown_person": "a person_id that is not among the accepted people "
+    "(absent from people, or that person's row was set aside)",
+    "offence_after_outcome": "offence_date is after outcome_date",
+    "release_not_custody": "a release_date on an outcome that is not a custody outcome",
+    "release_before_outcome": "release_date is before outcome_date",
+    "end_before_start": "end_date is before start_date",
+}
+"""Every row rule the loader applies, by its stable short name, with a plain-English description."""
+
+ROW_COLUMN = "row"
+RULE_COLUMN = "rule"
+RULE_SEPARATOR = "; "
+
+_DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
+_INTEGER_TEXT = r"^-?\d{1,18}$"
+_IDENTIFIER_HINT = "identifiers must be strings: leading zeros would be lost"
+
+
+class LoadError(Exception):
+    """A fatal problem with an extract: it cannot be loaded at all (the message names the file)."""
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One row rule on one column: ``broken`` is true on the rows that break it."""
+
+    column: str
+    rule: str
+    broken: pl.Expr
+    value: pl.Expr
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def table_files(folder: Path) -> dict[str, Path]:
+    """The file of each contract table present in ``folder`` (``.parquet`` wins over ``.csv``)."""
+    files: dict[str, Path] = {}
+    for name in TABLES:
+        for suffix in (".parquet", ".csv"):
+            candidate = folder / f"{name}{suffix}"
+            if candidate.is_file():
+                files[name] = candidate
+                break
+    return files
+
+
+def _first_bad_utf8_line(path: Path) -> int | None:
+    """The 1-based line (header = line 1) holding the file's first byte that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data.count(b"\n", 0, exc.start) + 1
+    return None
+
+
+def _first_long_line(path: Path) -> int | None:
+    """The 1-based line of the first record with more fields than the header, if any."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        for record in reader:
+            if len(record) > len(header):
+                return reader.line_num
+    return None
+
+
+def read_csv_text(path: Path) -> pl.DataFrame:
+    """A CSV file as read, every column as text (an empty field is missing)."""
+    if path.stat().st_size == 0:
+        raise LoadError(f"{path}: the file is empty (0 bytes): expected at least a header row")
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except pl.exceptions.NoDataError:
+        raise LoadError(f"{path}: the file is empty: expected at least a header row") from None
+    except pl.exceptions.ComputeError as exc:
+        line = _first_bad_utf8_line(path)
+        if line is not None:
+            raise LoadError(f"{path}: not UTF-8 text: the first bad byte is on line {line}") from None
+        if "more fields" in str(exc):
+            long_line = _first_long_line(path)
+            where = f" (line {long_line})" if long_line else ""
+            raise LoadError(f"{path}: a record has more fields than the header{where}") from None
+        raise LoadError(f"{path}: cannot be parsed as CSV: {_first_line(exc)}") from None
+    duplicated = [c for c in frame.columns if (m := re.fullmatch(r"(.+)_duplicated_\d+", c)) and m[1] in frame.columns]
+    if duplicated:
+        base = re.fullmatch(r"(.+)_duplicated_\d+", duplicated[0])[1]  # type: ignore[index]
+        raise LoadError(f"{path}: column {base!r} appears more than once in the header")
+    return frame
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def read_parquet_frame(path: Path) -> pl.DataFrame:
+    """A Parquet file as stored (typed columns)."""
+    try:
+        return pl.read_parquet(path)
+    except Exception as exc:  # polars raises several kinds for a file that is not Parquet
+        raise LoadError(f"{path}: not a readable Parquet file: {_first_line(exc)}") from None
+
+
+def as_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    """Column ``name`` as text: dates in ISO form, whole floats without ``.0``, NaN as missing."""
+    col = pl.col(name)
+    if dtype == pl.String:
+        text = col
+    elif dtype == pl.Date:
+        text = col.dt.to_string("%Y-%m-%d")
+    elif isinstance(dtype, pl.Datetime):
+        text = (
+            pl.when(col.dt.time() == dt.time(0))
+            .then(col.dt.date().dt.to_string("%Y-%m-%d"))
+            .otherwise(col.cast(pl.String))
+        )
+    elif dtype.is_float():
+        text = (
+            pl.when(col.is_nan())
+            .then(pl.lit(None, pl.String))
+            .when(col.is_finite() & (col == col.round()))
+            .then(col.cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(col.cast(pl.String))
+        )
+    elif dtype.is_nested():
+        text = pl.struct(col).struct.json_encode()
+    else:
+        text = col.cast(pl.String)
+    return text.alias(name)
+
+
+def _is_identifier(column: Column) -> bool:
+    return column.unique or column.person_ref
+
+
+def check_columns(path: Path, table: Table, frame: pl.DataFrame) -> None:
+    """Fatal column problems: a contract column missing, or a Parquet identifier stored as a number."""
+    for column in table.columns:
+        if column.name not in frame.columns:
+            if not column.required:
+                continue
+            near = [c for c in frame.columns if c.strip().lower() == column.name]
+            hint = f" (found {near[0]!r}: column names are exact and lower case)" if near else ""
+            found = ", ".join(frame.columns[:12]) + (", ..." if frame.width > 12 else "")
+            raise LoadError(f"{path}: column {column.name!r} is missing{hint}; columns found: {found}")
+        dtype = frame.schema[column.name]
+        if _is_identifier(column) and dtype.is_numeric():
+            raise LoadError(f"{path}: column {column.name!r} is stored as numbers ({dtype}): {_IDENTIFIER_HINT}")
+
+
+def text_frame(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column of ``frame`` as text; contract columns with an empty field as missing, absent
+    optional contract columns added as missing."""
+    contract = set(table.column_names)
+    exprs = []
+    for name, dtype in frame.schema.items():
+        text = as_text(name, dtype)
+        if name in contract:
+            text = pl.when(text == "").then(pl.lit(None, pl.String)).otherwise(text).alias(name)
+        exprs.append(text)
+    absent = [pl.lit(None, pl.String).alias(c) for c in table.column_names if c not in frame.columns]
+    return frame.select(*exprs, *absent)
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def parse_date(name: str) -> pl.Expr:
+    """The date in text column ``name`` when it is a real calendar date written YYYY-MM-DD, else null."""
+    col = pl.col(name)
+    return pl.when(col.str.contains(_DATE_TEXT)).then(col.str.to_date("%Y-%m-%d", strict=False))
+
+
+def parse_integer(name: str) -> pl.Expr:
+    """The whole number in text column ``name`` (optional minus sign, digits only), else null."""
+    col = pl.col(name)
+    return pl.when(col.str.contains(_INTEGER_TEXT)).then(col.cast(pl.Int64, strict=False))
+
+
+def _typed(column: Column) -> pl.Expr:
+    if column.dtype == pl.Date:
+        return parse_date(column.name).alias(column.name)
+    if column.dtype == pl.Int64:
+        return parse_integer(column.name).alias(column.name)
+    return pl.col(column.name).cast(column.dtype)
+
+
+def column_checks(column: Column, accepted_people: pl.Series | None) -> list[_Check]:
+    """The single-column rules of one contract column, in the order they are reported."""
+    name = column.name
+    col = pl.col(name)
+    present = col.is_not_null()
+    checks: list[_Check] = []
+    if column.required:
+        checks.append(_Check(name, "missing_value", col.is_null(), col))
+    if column.dtype == pl.Date:
+        checks.append(_Check(name, "bad_date", present & parse_date(name).is_null(), col))
+    if column.dtype == pl.Int64:
+        value = parse_integer(name)
+        checks.append(_Check(name, "bad_integer", present & value.is_null(), col))
+        if column.low is not None or column.high is not None:
+            low = value < column.low if column.low is not None else pl.lit(False)
+            high = value > column.high if column.high is not None else pl.lit(False)
+            checks.append(_Check(name, "out_of_range", value.is_not_null() & (low | high), col))
+    if column.codes is not None:
+        checks.append(_Check(name, "unknown_code", present & ~col.is_in(list(column.codes)), col))
+    if column.unique:
+        checks.append(_Check(name, "duplicate_id", present & col.is_duplicated(), col))
+    if column.person_ref and accepted_people is not None:
+        checks.append(_Check(name, "unknown_person", present & ~col.is_in(accepted_people), col))
+    return checks
+
+
+def _pair(first: str, second: str) -> pl.Expr:
+    """The value of ``first`` with ``second`` beside it, e.g. ``2005-03-02 (outcome_date 2005-03-01)``."""
+    return pl.concat_str(
+        [pl.col(first), pl.lit(f" ({second} "), pl.col(second).fill_null("missing"), pl.lit(")")]
+    )
+
+
+def offence_after_outcome() -> _Check:
+    """An offence cannot be committed after the day it was proven."""
+    broken = parse_date("offence_date") > parse_date("outcome_date")
+    return _Check("offence_date", "offence_after_outcome", broken, _pair("offence_date", "outcome_date"))
+
+
+def release_not_custody() -> _Check:
+    """A release date belongs only to a custody outcome."""
+    outcome = pl.col("outcome")
+    broken = (
+        pl.col("release_date").is_not_null()
+        & outcome.is_in(list(OUTCOMES))
+        & ~outcome.is_in(list(CUSTODY_OUTCOMES))
+    )
+    return _Check("release_date", "release_not_custody", broken, _pair("release_date", "outcome"))
+
+
+def release_before_outcome() -> _Check:
+    """Release from custody cannot come before the sentence."""
+    broken = parse_date("release_date") < parse_date("outcome_date")
+    return _Check("release_date", "release_before_outcome", broken, _pair("release_date", "outcome_date"))
+
+
+def end_before_start() -> _Check:
+    """A programme episode cannot end before it starts."""
+    broken = parse_date("end_date") < parse_date("start_date")
+    return _Check("end_date", "end_before_start", broken, _pair("end_date", "start_date"))
+
+
+CROSS_COLUMN_RULES = {
+    "offence_date_after_outcome_date": offence_after_outcome,
+    "release_date_not_custody": release_not_custody,
+    "release_date_before_outcome_date": release_before_outcome,
+    "end_date_before_start_date": end_before_start,
+}
+"""The contract's cross-column rules (``Table.extra_rules``) and the check that applies each."""
+
+
+def table_checks(table: Table, accepted_people: pl.Series | None) -> list[_Check]:
+    """Every row rule of ``table``: its columns' rules, then its cross-column rules."""
+    checks = [check for column in table.columns for check in column_checks(column, accepted_people)]
+    for rule in table.extra_rules:
+        if rule not in CROSS_COLUMN_RULES:
+            raise NotImplementedError(f"the loader has no check for contract rule {rule!r}")
+        checks.append(CROSS_COLUMN_RULES[rule]())
+    return checks
+
+
+# --- one table -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    """One table after validation: accepted rows (typed), set-aside rows (as read) and problems."""
+
+    accepted: pl.DataFrame
+    quarantine: pl.DataFrame
+    problems: pl.DataFrame
+    count: TableCount
+
+
+PROBLEM_SCHEMA = {"table": pl.String, "row": pl.Int64, "column": pl.String, "rule": pl.String, "value": pl.String}
+
+
+def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series | None = None) -> TableLoad:
+    """Apply every row rule of ``table`` to ``frame`` (as read) and split it into accepted and set aside.
+
+    ``accepted_people`` are the person_ids of the accepted people, against which ``person_id`` is
+    checked (``None`` skips the check: used for people itself). A row breaking several rules is set
+    aside once, its ``rule`` naming every rule broken (in ``RULES`` order); ``problems`` has one row
+    per row, column and rule.
+    """
+    checks = table_checks(table, accepted_people)
+    file_columns = frame.columns
+    extras = [c for c in file_columns if c not in table.column_names]
+    flags = [f"__broken_{i}" for i in range(len(checks))]
+    row_name = ROW_COLUMN if ROW_COLUMN not in file_columns else f"_{ROW_COLUMN}"
+    rule_name = RULE_COLUMN if RULE_COLUMN not in file_columns else f"_{RULE_COLUMN}"
+
+    text = text_frame(table, frame).with_row_index("__row", offset=1).with_columns(
+        pl.col("__row").cast(pl.Int64),
+        *[check.broken.fill_null(False).alias(flag) for check, flag in zip(checks, flags)],
+    )
+    rule_flags = {
+        rule: [flag for check, flag in zip(checks, flags) if check.rule == rule] for rule in RULES
+    }
+    rule_text = pl.concat_str(
+        [pl.when(pl.any_horizontal(fl)).then(pl.lit(rule)) for rule, fl in rule_flags.items() if fl],
+        separator=RULE_SEPARATOR,
+        ignore_nulls=True,
+    )
+    text = text.with_columns(pl.any_horizontal(flags).alias("__bad") if flags else pl.lit(False).alias("__bad"))
+    text = text.with_columns(pl.when(pl.col("__bad")).then(rule_text).alias("__rule"))
+
+    bad = text.get_column("__bad")
+    accepted = text.filter(~bad).select(*[_typed(c) for c in table.columns])
+    if extras:
+        originals = frame.select(extras).filter(~bad)
+        accepted = pl.concat([accepted, originals], how="horizontal")
+    quarantine = text.filter(bad).select(
+        *file_columns, pl.col("__row").alias(row_name), pl.col("__rule").alias(rule_name)
+    )
+    problems = problem_rows(table.name, text, checks, flags)
+    count = TableCount(read=frame.height, accepted=accepted.height, quarantined=quarantine.height)
+    return TableLoad(accepted=accepted, quarantine=quarantine, problems=problems, count=count)
+
+
+def problem_rows(table: str, text: pl.DataFrame, checks: list[_Check], flags: list[str]) -> pl.DataFrame:
+    """One row per broken rule per row and column, ordered by row then by check."""
+    parts = [
+        text.filter(pl.col(flag)).select(
+            pl.lit(table).alias("table"),
+            pl.col("__row").alias("row"),
+            pl.lit(check.column).alias("column"),
+            pl.lit(check.rule).alias("rule"),
+            check.value.cast(pl.String).alias("value"),
+            pl.lit(i).alias("__check"),
+        )
+        for i, (check, flag) in enumerate(zip(checks, flags))
+    ]
+    if not parts:
+        return pl.DataFrame(schema=PROBLEM_SCHEMA)
+    return pl.concat(parts).sort("row", "__check").drop("__check")
+
+
+# --- the extract ---------------------------------------------------------------------------------
+
+
+def read_table(path: Path, table: Table) -> pl.DataFrame:
+    """A table's file as read, its contract columns checked for presence (fatal when missing)."""
+    frame = read_parquet_frame(path) if path.suffix == ".parquet" else read_csv_text(path)
+    check_columns(path, table, frame)
+    return frame
+
+
+def load_extract(path: Path) -> Extract:
+    """Load and validate the extract in folder ``path`` against the data contract.
+
+    Raises ``LoadError`` on a fatal problem; otherwise every table of the contract is present in the
+    result with the contract's types (absent optional tables empty), rows breaking a rule are in
+    ``quarantine`` with the rule, and ``counts`` holds rows read, accepted and set aside per table.
+    """
+    folder = Path(path)
+    if not folder.exists():
+        raise LoadError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise LoadError(f"{folder}: not a folder (give the folder holding the extract's tables)")
+    files = table_files(folder)
+    for name, table in TABLES.items():
+        if table.required and name not in files:
+            raise LoadError(f"{folder}: required table {name!r} is missing (expected {name}.parquet or {name}.csv)")
+
+    raw = {name: read_table(file, TABLES[name]) for name, file in files.items()}
+
+    loads: dict[str, TableLoad] = {"people": validate_table(TABLES["people"], raw["people"])}
+    accepted_people = loads["people"].accepted.get_column("person_id")
+    for name in TABLES:
+        if name in raw and name != "people":
+            loads[name] = validate_table(TABLES[name], raw[name], accepted_people)
+
+    tables = {name: loads[name].accepted if name in loads else empty_table(name) for name in TABLES}
+    problem_frames = [loads[name].problems for name in TABLES if name in loads]
+    problems = tuple(Problem(**row) for row in pl.concat(problem_frames).iter_rows(named=True))
+    return Extract(
+        **tables,
+        present=frozenset(loads),
+        counts={name: loads[name].count for name in TABLES if name in loads},
+        problems=problems,
+        quarantine={name: loads[name].quarantine for name in TABLES if name in loads},
+        source=folder,
+        files={name: files[name] for name in TABLES if name in files},
+    )
+
+
+def load_report(extract: Extract) -> dict[str, Any]:
+    """The load report: rows read/accepted/quarantined per present table (contract order), and every
+    problem as ``{"table", "row", "column", "rule", "value"}``. The shape of ``yot validate --json``."""
+    return {
+        "tables": {
+            name: {"read": c.read, "accepted": c.accepted, "quarantined": c.quarantined}
+            for name in TABLES
+            if (c := extract.counts.get(name)) is not None
+        },
+        "problems": [asdict(p) for p in extract.problems],
+    }
+
+
+def write_quarantine(extract: Extract, outdir: Path) -> list[Path]:
+    """Write ``<table>.csv`` in ``outdir`` with each set-aside row as read, its row number and rule.
+
+    Only tables with set-aside rows get a file. Returns the files written, in contract order.
+    """
+    outdir = Path(outdir)
+    written: list[Path] = []
+    for name in TABLES:
+        frame = extract.quarantine.get(name)
+        if frame is None or frame.height == 0:
+            continue
+        outdir.mkdir(parents=True, exist_ok=True)
+        target = outdir / f"{name}.csv"
+        frame.write_csv(target)
+        written.append(target)
+    return written
+
+
+def rule_counts(extract: Extract) -> pl.DataFrame:
+    """Problems per table and rule (rows breaking the rule), with each rule's description."""
+    rows: Iterable[dict[str, Any]] = (asdict(p) for p in extract.problems)
+    frame = pl.DataFrame(list(rows), schema=PROBLEM_SCHEMA)
+    return (
+        frame.group_by("table", "rule")
+        .agg(pl.col("row").n_unique().alias("rows"))
+        .sort(
+            pl.col("table").replace_strict(list(TABLES), list(range(len(TABLES))), default=None),
+            pl.col("rule").replace_strict(list(RULES), list(range(len(RULES))), default=None),
+        )
+        .with_columns(pl.col("rule").replace_strict(RULES, default=None).alias("description"))
+    )
