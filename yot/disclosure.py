@@ -1,0 +1,755 @@
+"""Disclosure control: every published table, chart label and page passes through here.
+
+METHODS.md "Disclosure control". A count from 1 to ``threshold - 1`` (default 1 to 4) is
+confidential and shown as ``[c]``, as is every rate built from it (primary suppression). Where a
+confidential cell could be worked back from a total and the other cells of its row or column, the
+next smallest cell of that row or column is suppressed too, until no row or column that adds up to a
+known total has exactly one hidden cell (secondary suppression). Zero is shown as 0: a zero is not
+confidential, so secondary suppression takes the next smallest non-zero cell and takes a zero only
+when nothing else is left. Symbols follow the GSS guidance on symbols in tables: ``[c]``
+confidential, ``[x]`` not available, ``[z]`` not applicable, ``[p]`` provisional.
+
+``check_published`` is the guarantee: it scans a published folder for any identifier or date of
+birth from the extract and for any small count in a published CSV. See docs/disclosure.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from yot.extract import Extract
+
+DEFAULT_THRESHOLD = 5
+
+CONFIDENTIAL = "[c]"
+NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = "[z]"
+PROVISIONAL = "[p]"
+
+SYMBOLS: dict[str, str] = {
+    CONFIDENTIAL: "confidential",
+    NOT_AVAILABLE: "not available",
+    NOT_APPLICABLE: "not applicable",
+    PROVISIONAL: "provisional",
+}
+_SYMBOL_RE = re.compile(r"\[(?:c|x|z|p)\]")
+
+#: Column names (or name endings after ``_``, or ``n_`` prefixes) that mark a column of counts of
+#: people or events in a published CSV, for tables not described by a metadata sidecar.
+COUNT_COLUMN_NAMES: frozenset[str] = frozenset(
+    {
+        "n", "count", "counts", "cohort_size", "size", "reoffenders", "reoffences",
+        "non_reoffenders", "fte", "ftes", "first_time_entrants", "entrants", "starts",
+        "treated", "matched", "unmatched", "people", "young_people", "referrals", "offences",
+        "members", "reviews", "improved",
+    }
+)
+
+NOTES_COLUMN = "notes"
+METADATA_SUFFIX = "-metadata.json"
+
+
+class DisclosureError(ValueError):
+    """A table about to be published still shows a confidential count."""
+
+
+# --------------------------------------------------------------------------------------------
+# Primary and secondary suppression
+# --------------------------------------------------------------------------------------------
+
+
+def is_confidential(count: int | float | None, threshold: int = DEFAULT_THRESHOLD) -> bool:
+    """Whether a count is confidential under primary suppression: ``1 <= count < threshold``."""
+    if count is None or (isinstance(count, float) and math.isnan(count)):
+        return False
+    return 1 <= count < threshold
+
+
+def _check_threshold(threshold: int) -> None:
+    if not isinstance(threshold, int) or threshold < 1:
+        raise ValueError(f"threshold must be a whole number of at least 1, got {threshold!r}")
+
+
+def _count_values(frame: pl.DataFrame, col: str) -> list[float | None]:
+    values: list[float | None] = []
+    for v in frame[col].to_list():
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            values.append(None)
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise TypeError(f"count column {col!r} holds a non-number: {v!r}")
+        if v < 0:
+            raise ValueError(f"count column {col!r} holds a negative count: {v!r}")
+        values.append(v)
+    return values
+
+
+def suppression_mask(
+    frame: pl.DataFrame,
+    counts: Sequence[str],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    total_row: bool = False,
+    total_col: str | None = None,
+    columns_add_up: bool = True,
+    rows_add_up: bool = False,
+) -> pl.DataFrame:
+    """Which count cells to suppress: one boolean column per count column, True = show ``[c]``.
+
+    Primary: every count from 1 to ``threshold - 1``. Secondary: every group of cells that adds up to
+    a known total (a column when ``columns_add_up`` or ``total_row``; a row when ``rows_add_up`` or
+    ``total_col``) must not have exactly one hidden cell (suppressed or missing), or that cell is the
+    total minus the others. While one does, the smallest shown non-zero cell of that group that is not
+    itself the total is suppressed (ties: the earliest row, then column), then a total, then a zero as
+    the last resort; repeated until stable. A shown total takes part in its groups like any cell.
+
+    ``total_row``: the last row holds the totals of the rows above it. ``total_col``: this count
+    column holds the total of the other count columns of its row. Without them, ``columns_add_up``
+    (default) says each count column's rows add up to a total published elsewhere (such as the
+    headline cohort size), so it is protected all the same; set it False when the rows do not add up
+    (years, overlapping groups). ``rows_add_up`` says the same of the count columns of a row.
+    """
+    _check_threshold(threshold)
+    cols = list(counts)
+    if total_col is not None and total_col not in cols:
+        cols.append(total_col)
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise KeyError(f"count columns not in the table: {missing}")
+    grid = [_count_values(frame, c) for c in cols]  # grid[j][i]: column j, row i
+    n_rows = frame.height
+    hidden = {(i, j) for j in range(len(cols)) for i in range(n_rows) if grid[j][i] is None}
+    suppressed = {
+        (i, j)
+        for j in range(len(cols))
+        for i in range(n_rows)
+        if is_confidential(grid[j][i], threshold)
+    }
+    total_cells: set[tuple[int, int]] = set()
+    if total_row and n_rows:
+        total_cells |= {(n_rows - 1, j) for j in range(len(cols))}
+    if total_col is not None:
+        jt = cols.index(total_col)
+        total_cells |= {(i, jt) for i in range(n_rows)}
+
+    groups: list[list[tuple[int, int]]] = []
+    if (columns_add_up or total_row) and n_rows > 1:
+        groups += [[(i, j) for i in range(n_rows)] for j in range(len(cols))]
+    if (rows_add_up or total_col is not None) and len(cols) > 1:
+        groups += [[(i, j) for j in range(len(cols))] for i in range(n_rows)]
+
+    def priority(cell: tuple[int, int]) -> tuple[bool, bool, float, int, int]:
+        i, j = cell
+        value = grid[j][i]
+        assert value is not None
+        return (value == 0, cell in total_cells, value, i, j)
+
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            concealed = [c for c in group if c in suppressed or c in hidden]
+            if len(concealed) != 1:
+                continue
+            shown = [c for c in group if c not in suppressed and c not in hidden]
+            if not shown:
+                continue
+            suppressed.add(min(shown, key=priority))
+            changed = True
+    return pl.DataFrame(
+        {c: [(i, j) in suppressed for i in range(n_rows)] for j, c in enumerate(cols)},
+        schema={c: pl.Boolean for c in cols},
+    )
+
+
+def _format_value(value: object, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt.format(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
+        return text if text not in ("", "-0") else "0"
+    return str(value)
+
+
+def _rate_sources(rates: Mapping[str, str | Sequence[str]] | None) -> dict[str, list[str]]:
+    if not rates:
+        return {}
+    return {r: [src] if isinstance(src, str) else list(src) for r, src in rates.items()}
+
+
+def suppress(
+    frame: pl.DataFrame,
+    counts: Sequence[str],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    rates: Mapping[str, str | Sequence[str]] | None = None,
+    total_row: bool = False,
+    total_col: str | None = None,
+    columns_add_up: bool = True,
+    rows_add_up: bool = False,
+    formats: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """The publishable table: counts and rates as text, confidential cells shown as ``[c]``.
+
+    ``counts`` are the count columns (people or events); every count from 1 to ``threshold - 1`` is
+    ``[c]``, and so is every cell that secondary suppression needs (see ``suppression_mask`` for
+    ``total_row``, ``total_col``, ``columns_add_up`` and ``rows_add_up``). ``rates`` maps each rate,
+    percentage or interval column to the count column(s) it is built from: the rate is ``[c]`` in
+    every row where one of them is. Missing counts are ``[x]`` (not available); a missing rate is
+    ``[z]`` (not applicable) when one of its counts is 0 (a rate of nobody), else ``[x]``.
+    ``formats`` gives a ``str.format`` pattern per column (e.g. ``{"binary_rate": "{:.1%}"}``);
+    otherwise whole numbers print plainly and others to at most 3 decimals. Other columns (labels)
+    are kept as they are.
+    """
+    sources = _rate_sources(rates)
+    needed = set(counts) | {s for src in sources.values() for s in src}
+    missing = [c for c in [*needed, *sources] if c not in frame.columns]
+    if missing:
+        raise KeyError(f"columns not in the table: {sorted(set(missing))}")
+    count_cols = list(dict.fromkeys([*counts, *[s for src in sources.values() for s in src]]))
+    if total_col is not None and total_col not in count_cols:
+        count_cols.append(total_col)
+    # Counts a rate is built from but not named in ``counts`` get primary suppression only.
+    mask = suppression_mask(
+        frame, list(counts), threshold=threshold, total_row=total_row, total_col=total_col,
+        columns_add_up=columns_add_up, rows_add_up=rows_add_up,
+    )
+    extra = [c for c in count_cols if c not in mask.columns]
+    if extra:
+        mask = mask.hstack(
+            suppression_mask(frame, extra, threshold=threshold, columns_add_up=False)
+        )
+    formats = dict(formats or {})
+    out: dict[str, pl.Series] = {}
+    for col in count_cols:
+        values = frame[col].to_list()
+        out[col] = pl.Series(
+            col,
+            [
+                CONFIDENTIAL if hide else NOT_AVAILABLE if _missing(v) else _format_value(v, formats.get(col))
+                for v, hide in zip(values, mask[col].to_list(), strict=True)
+            ],
+            dtype=pl.String,
+        )
+    for rate, src in sources.items():
+        hides = [any(row) for row in zip(*(mask[s].to_list() for s in src), strict=True)]
+        zeros = [any(v == 0 for v in row) for row in zip(*(frame[s].to_list() for s in src), strict=True)]
+        out[rate] = pl.Series(
+            rate,
+            [
+                CONFIDENTIAL if hide
+                else (NOT_APPLICABLE if zero else NOT_AVAILABLE) if _missing(v)
+                else _format_value(v, formats.get(rate))
+                for v, hide, zero in zip(frame[rate].to_list(), hides, zeros, strict=True)
+            ],
+            dtype=pl.String,
+        )
+    return frame.with_columns(*out.values())
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def suppress_for_chart(
+    frame: pl.DataFrame,
+    count_col: str,
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    rates: Mapping[str, str | Sequence[str]] | None = None,
+    columns_add_up: bool = True,
+    label_col: str = "label",
+) -> pl.DataFrame:
+    """The chart's data with confidential bars taken out, and the label to show instead.
+
+    Applies the same primary and secondary suppression as ``suppress`` to ``count_col`` (one bar or
+    point per row; ``columns_add_up`` as there), sets the count and every rate built from it (or
+    from another count in ``rates``) to null where suppressed, so the bar is not drawn, and adds
+    ``label_col``: ``[c]`` on suppressed rows, else the count, to write where the bar would be.
+    """
+    sources = _rate_sources(rates)
+    mask = suppression_mask(frame, [count_col], threshold=threshold, columns_add_up=columns_add_up)
+    hide = mask[count_col]
+    for src in {s for ss in sources.values() for s in ss} - {count_col}:
+        hide = hide | suppression_mask(frame, [src], threshold=threshold, columns_add_up=False)[src]
+    hide_count = mask[count_col]
+    exprs = [
+        pl.when(pl.lit(hide_count)).then(None).otherwise(pl.col(count_col)).alias(count_col),
+        *[
+            pl.when(pl.lit(hide)).then(None).otherwise(pl.col(r)).alias(r)
+            for r in sources
+        ],
+        pl.Series(
+            label_col,
+            [
+                CONFIDENTIAL if h else NOT_AVAILABLE if _missing(v) else _format_value(v, None)
+                for v, h in zip(frame[count_col].to_list(), hide.to_list(), strict=True)
+            ],
+            dtype=pl.String,
+        ),
+    ]
+    return frame.with_columns(*exprs)
+
+
+def mark_provisional(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """Mark figures as provisional (GSS ``[p]``): ``"123"`` becomes ``"123 [p]"``; symbols stay as they are."""
+    return frame.with_columns(
+        pl.when(pl.col(c).cast(pl.String).str.contains(r"^\[[cxzp]\]$"))
+        .then(pl.col(c).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String) + " " + PROVISIONAL)
+        .alias(c)
+        for c in columns
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Symbols key, HTML and published CSV
+# --------------------------------------------------------------------------------------------
+
+
+def symbols_in(frame: pl.DataFrame) -> list[str]:
+    """The GSS symbols that appear in a table's cells, in key order."""
+    found: set[str] = set()
+    for col in frame.columns:
+        if frame[col].dtype == pl.String:
+            for v in frame[col].drop_nulls().unique().to_list():
+                found.update(_SYMBOL_RE.findall(v))
+    return [s for s in SYMBOLS if s in found]
+
+
+def symbol_meaning(symbol: str, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """What a GSS symbol means in this suite, in words for the key."""
+    if symbol == CONFIDENTIAL:
+        return (
+            f"confidential: a count from 1 to {threshold - 1}, a figure built from one, or a cell "
+            "hidden so that one cannot be worked out from a total"
+        )
+    if symbol == PROVISIONAL:
+        return "provisional: the follow-up or waiting period is not over yet, so the figure may rise"
+    return SYMBOLS[symbol]
+
+
+def gss_key_html(symbols_used: Iterable[str], threshold: int = DEFAULT_THRESHOLD) -> str:
+    """The key to the symbols used, as HTML for under a table or in a page footer ('' if none)."""
+    used = set(symbols_used)
+    unknown = used - set(SYMBOLS)
+    if unknown:
+        raise ValueError(f"not GSS symbols: {sorted(unknown)}")
+    items = [
+        f"<li><code>{html.escape(s)}</code> {html.escape(symbol_meaning(s, threshold))}</li>"
+        for s in SYMBOLS
+        if s in used
+    ]
+    if not items:
+        return ""
+    return '<div class="gss-key"><p>Symbols used:</p><ul>' + "".join(items) + "</ul></div>"
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"-?[\d,]*\.?\d+%?(\s*\[[cxzp]\])?|\[[cxzp]\]", text.strip()))
+
+
+def to_html(
+    frame: pl.DataFrame,
+    *,
+    caption: str | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    row_headers: bool = True,
+    key: bool = True,
+) -> str:
+    """A publishable table as a plain, accessible HTML table, with the symbols key under it.
+
+    The frame should come from ``suppress``. Column headers are ``<th scope="col">``; with
+    ``row_headers`` the first column is ``<th scope="row">``. Numbers are right-aligned. Every value
+    is escaped. Underscores in column names become spaces.
+    """
+    parts = ['<table class="yot-table">']
+    if caption:
+        parts.append(f"<caption>{html.escape(caption)}</caption>")
+    parts.append("<thead><tr>")
+    for col in frame.columns:
+        parts.append(f'<th scope="col">{html.escape(col.replace("_", " "))}</th>')
+    parts.append("</tr></thead><tbody>")
+    for row in frame.iter_rows():
+        parts.append("<tr>")
+        for j, value in enumerate(row):
+            text = "" if value is None else _format_value(value, None)
+            cls = ' class="num" style="text-align:right"' if _looks_numeric(text) else ""
+            if j == 0 and row_headers:
+                parts.append(f'<th scope="row"{cls}>{html.escape(text)}</th>')
+            else:
+                parts.append(f"<td{cls}>{html.escape(text)}</td>")
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    if key:
+        parts.append(gss_key_html(symbols_in(frame), threshold))
+    return "".join(parts)
+
+
+def is_count_column(name: str) -> bool:
+    """Whether a published CSV column holds counts by its name (the convention for tables with no sidecar).
+
+    A name equal to one of ``COUNT_COLUMN_NAMES``, ending in ``_`` plus one of them, or starting
+    with ``n_`` (``n_treated``). Rates are named otherwise (``binary_rate``, ``pct_...``).
+    """
+    low = name.strip().lower()
+    if low in COUNT_COLUMN_NAMES or low.startswith("n_"):
+        return True
+    return any(low.endswith("_" + n) for n in COUNT_COLUMN_NAMES)
+
+
+def _parse_count(text: str) -> float | None:
+    """The number in a published count cell (``"1,234"``, ``"12 [p]"``), or None if there is none."""
+    m = re.fullmatch(r"\s*(-?[\d,]*\.?\d+)\s*(?:\[[cxzp]\]\s*)*", text)
+    if not m:
+        return None
+    try:
+        return float(m.group(1).replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _count_cell_problem(text: str, threshold: int) -> str | None:
+    stripped = text.strip()
+    if stripped == "" or _SYMBOL_RE.fullmatch(stripped):
+        return None
+    value = _parse_count(stripped)
+    if value is None:
+        return "not a count"
+    if is_confidential(value, threshold):
+        return "a count below the threshold"
+    return None
+
+
+def publish_table(
+    frame: pl.DataFrame,
+    path_csv: str | Path,
+    *,
+    notes: str | Sequence[str | None] | None = None,
+    counts: Sequence[str] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    title: str | None = None,
+) -> Path:
+    """Write a publishable table as CSV with a ``notes`` column, and its metadata sidecar.
+
+    ``frame`` should come from ``suppress``. ``counts`` names its count columns (default: those the
+    naming convention ``is_count_column`` recognises); if any of them still shows a count from 1 to
+    ``threshold - 1`` nothing is written and ``DisclosureError`` is raised. ``notes`` is one note
+    for every row or one per row; the meaning of any GSS symbol in a row is added to its note.
+    Beside ``x.csv`` goes ``x.csv-metadata.json`` (the CSV on the Web naming) listing the count
+    columns, so ``check_published`` checks exactly those. Both are written atomically.
+    """
+    _check_threshold(threshold)
+    path = Path(path_csv)
+    count_cols = list(counts) if counts is not None else [c for c in frame.columns if is_count_column(c)]
+    missing = [c for c in count_cols if c not in frame.columns]
+    if missing:
+        raise KeyError(f"count columns not in the table: {missing}")
+    for col in count_cols:
+        for i, v in enumerate(frame[col].to_list()):
+            if v is None:
+                continue
+            text = _format_value(v, None)
+            if _count_cell_problem(text, threshold) == "a count below the threshold":
+                raise DisclosureError(
+                    f"{path.name}: column {col!r} row {i + 1} shows {text!r}, a count from 1 to "
+                    f"{threshold - 1}; pass the table through yot.disclosure.suppress first"
+                )
+    if notes is None or isinstance(notes, str):
+        row_notes: list[str | None] = [notes] * frame.height
+    else:
+        row_notes = list(notes)
+        if len(row_notes) != frame.height:
+            raise ValueError(f"notes: {len(row_notes)} notes for {frame.height} rows")
+    existing = frame[NOTES_COLUMN].to_list() if NOTES_COLUMN in frame.columns else [None] * frame.height
+    body = frame.drop(NOTES_COLUMN) if NOTES_COLUMN in frame.columns else frame
+    text_rows = [
+        ["" if v is None else _format_value(v, None) for v in row] for row in body.iter_rows()
+    ]
+    out_notes = []
+    for cells, given, old in zip(text_rows, row_notes, existing, strict=True):
+        used = {s for cell in cells for s in _SYMBOL_RE.findall(cell)}
+        parts = [p for p in (old, given) if p]
+        parts += [f"{s} {symbol_meaning(s, threshold)}" for s in SYMBOLS if s in used]
+        out_notes.append("; ".join(parts))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(
+        path,
+        lambda f: _write_csv(f, [*body.columns, NOTES_COLUMN], [[*r, n] for r, n in zip(text_rows, out_notes, strict=True)]),
+    )
+    meta = {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": path.name,
+        "dc:title": title or path.stem.replace("_", " "),
+        "yot:disclosure_threshold": threshold,
+        "yot:count_columns": count_cols,
+        "tableSchema": {"columns": [{"name": c, "titles": c} for c in [*body.columns, NOTES_COLUMN]]},
+    }
+    _atomic_write(
+        metadata_path(path), lambda f: f.write(json.dumps(meta, indent=2) + "\n")
+    )
+    return path
+
+
+def metadata_path(path_csv: Path) -> Path:
+    """The metadata sidecar of a published CSV: ``x.csv`` -> ``x.csv-metadata.json``."""
+    return path_csv.with_name(path_csv.name + METADATA_SUFFIX)
+
+
+def _write_csv(f, header: list[str], rows: list[list[str]]) -> None:  # noqa: ANN001
+    writer = csv.writer(f, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+def _atomic_write(path: Path, write) -> None:  # noqa: ANN001
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+# The published-output check
+# --------------------------------------------------------------------------------------------
+
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "people": ("person_id",),
+    "offences": ("offence_id", "person_id"),
+    "interventions": ("intervention_id", "person_id"),
+    "referrals": ("referral_id", "person_id"),
+    "assessments": ("person_id",),
+    "substance_reviews": ("person_id",),
+}
+DATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "offences": ("offence_date", "outcome_date", "release_date"),
+    "interventions": ("start_date", "end_date"),
+    "referrals": ("referral_date",),
+    "assessments": ("assessment_date",),
+    "substance_reviews": ("review_date",),
+}
+#: Files never allowed in a published folder: row-level data or the analyst's exact-figure notebooks.
+FORBIDDEN_SUFFIXES: frozenset[str] = frozenset(
+    {".ipynb", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".sqlite", ".db", ".duckdb"}
+)
+#: Binary files skipped by the scan (images are checked through their chart data, not their pixels).
+BINARY_SUFFIXES: frozenset[str] = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp", ".tif", ".tiff", ".pdf",
+     ".woff", ".woff2", ".ttf", ".otf", ".eot", ".zip", ".gz", ".bz2", ".xz"}
+)
+_DATA_URI_RE = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[-_/.:][A-Za-z0-9]+)*")
+_RUN_RE = re.compile(r"[A-Za-z0-9]+|\w+")
+_MONTHS = {
+    m.lower(): i
+    for i, names in enumerate(
+        [("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"), ("May",),
+         ("June", "Jun"), ("July", "Jul"), ("August", "Aug"), ("September", "Sep", "Sept"),
+         ("October", "Oct"), ("November", "Nov"), ("December", "Dec")],
+        start=1,
+    )
+    for m in names
+}
+_ISO_DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_UK_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")
+_WORD_DATE_RE = re.compile(
+    r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")\.?,?\s+(\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def checked_identifier(value: str) -> bool:
+    """Whether an identifier is distinctive enough to search for as a whole token.
+
+    At least 4 characters, and not a plain number of fewer than 6 digits without a leading zero:
+    such a number cannot be told apart from a year or a count on a page, so it is not searched for.
+    """
+    if len(value) < 4:
+        return False
+    if value.isdigit() and len(value) < 6 and not value.startswith("0"):
+        return False
+    return True
+
+
+def _ids(extract: Extract) -> set[str]:
+    found: set[str] = set()
+    for table, cols in ID_COLUMNS.items():
+        frames = [extract.table(table)]
+        if table in extract.quarantine:
+            frames.append(extract.quarantine[table])
+        for frame in frames:
+            for col in cols:
+                if col in frame.columns:
+                    found.update(
+                        str(v).strip() for v in frame[col].drop_nulls().cast(pl.String).unique().to_list()
+                    )
+    return {v for v in found if checked_identifier(v)}
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _dates_of_birth(extract: Extract) -> set[date]:
+    found: set[date] = set()
+    frames = [extract.people]
+    if "people" in extract.quarantine:
+        frames.append(extract.quarantine["people"])
+    for frame in frames:
+        if "date_of_birth" in frame.columns:
+            for v in frame["date_of_birth"].drop_nulls().unique().to_list():
+                d = _as_date(v)
+                if d is not None:
+                    found.add(d)
+    return found
+
+
+def coverage_dates(extract: Extract) -> set[date]:
+    """The dates a page may show legitimately that come from the data: the earliest and latest of
+    each event-date column (the data-quality page's coverage) and so the default extract date."""
+    found: set[date] = set()
+    for table, cols in DATE_COLUMNS.items():
+        frame = extract.table(table)
+        for col in cols:
+            if col in frame.columns and frame.height:
+                series = frame[col].drop_nulls()
+                if series.len():
+                    found.update(d for d in (series.min(), series.max()) if isinstance(d, date))
+    return found
+
+
+def _dates_in(text: str) -> set[date]:
+    found: set[date] = set()
+    for y, m, d in _ISO_DATE_RE.findall(text):
+        found.add(_safe_date(int(y), int(m), int(d)))
+    for d, m, y in _UK_DATE_RE.findall(text):
+        found.add(_safe_date(int(y), int(m), int(d)))
+    for d, month, y in _WORD_DATE_RE.findall(text):
+        found.add(_safe_date(int(y), _MONTHS[month.lower()], int(d)))
+    found.discard(None)  # type: ignore[arg-type]
+    return found
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:  # type: ignore[return]
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _tokens(text: str) -> set[str]:
+    return set(_TOKEN_RE.findall(text)) | set(_RUN_RE.findall(text))
+
+
+def _csv_count_columns(path: Path, header: list[str]) -> tuple[list[str], bool]:
+    """The count columns of a published CSV: from its sidecar when there is one, else by name."""
+    meta = metadata_path(path)
+    if meta.exists():
+        try:
+            declared = json.loads(meta.read_text(encoding="utf-8")).get("yot:count_columns")
+        except (json.JSONDecodeError, AttributeError):
+            declared = None
+        if isinstance(declared, list):
+            return [c for c in declared if c in header], True
+    return [c for c in header if is_count_column(c)], False
+
+
+def _check_csv_counts(path: Path, text: str, threshold: int, where: str) -> list[str]:
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        return []
+    header = rows[0]
+    cols, declared = _csv_count_columns(path, header)
+    problems = []
+    for col in cols:
+        j = header.index(col)
+        for i, row in enumerate(rows[1:], start=2):
+            if j >= len(row):
+                continue
+            problem = _count_cell_problem(row[j], threshold)
+            if problem == "a count below the threshold" or (problem and declared):
+                problems.append(f"{where}: line {i}, column {col!r}: {problem} ({row[j]!r})")
+    return problems
+
+
+def check_published(
+    folder: str | Path,
+    extract: Extract,
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    allowed_dates: Iterable[date | str] = (),
+) -> list[str]:
+    """Every disclosure problem in a published folder, one line each (an empty list = safe to publish).
+
+    Scans every file under ``folder`` (HTML, CSV, SVG, JSON, text, ...; images and other binaries
+    skipped, embedded base64 images skipped) for:
+    - any person, offence, intervention or referral id of the extract (accepted or quarantined),
+      matched as a whole token, for ids ``checked_identifier`` accepts;
+    - any date of birth of the extract, written ``YYYY-MM-DD``, ``D/M/YYYY`` or ``D Month YYYY``,
+      unless it is in ``allowed_dates`` (the period bounds and other dates the report legitimately
+      shows) or in ``coverage_dates(extract)``;
+    - in every CSV, any count cell from 1 to ``threshold - 1`` (count columns from the
+      ``publish_table`` sidecar, else by ``is_count_column``);
+    - any file type that only the analyst may hold (notebooks, Parquet and other data files).
+    """
+    _check_threshold(threshold)
+    root = Path(folder)
+    if not root.is_dir():
+        return [f"{root}: published folder does not exist"]
+    ids = _ids(extract)
+    allowed = {d for d in (_as_date(a) for a in allowed_dates) if d is not None}
+    dobs = _dates_of_birth(extract) - allowed - coverage_dates(extract)
+    problems: list[str] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        where = str(path.relative_to(root))
+        suffix = path.suffix.lower()
+        if suffix in FORBIDDEN_SUFFIXES:
+            problems.append(f"{where}: a {suffix} file (row-level data or analyst notebook) is not publishable")
+            continue
+        if suffix in BINARY_SUFFIXES:
+            continue
+        raw = path.read_bytes()
+        if b"\0" in raw[:8192]:
+            continue
+        text = _DATA_URI_RE.sub(" ", raw.decode("utf-8", errors="replace"))
+        leaked = sorted(_tokens(text) & ids)
+        if leaked:
+            problems.append(f"{where}: identifiers from the extract: {_sample(leaked)}")
+        born = sorted(_dates_in(text) & dobs)
+        if born:
+            problems.append(f"{where}: dates of birth from the extract: {_sample([d.isoformat() for d in born])}")
+        if suffix == ".csv" and not path.name.endswith(METADATA_SUFFIX):
+            problems.extend(_check_csv_counts(path, text, threshold, where))
+    return problems
+
+
+def _sample(values: list[str], limit: int = 5) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
