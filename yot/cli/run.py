@@ -1,16 +1,62 @@
-"""``yot run [--params FILE] [--data DIR] [--out DIR] [--jobs N]``"""
+"""``yot run [--params FILE] [--data DIR] [--out DIR] [--jobs N] [--no-progress]``
+
+Validates the suite file, loads the extract once, runs every notebook (``--jobs`` at a time) and builds
+the Steering Group pack under ``<out>/runs/<timestamp>/``; ``<out>/latest`` points at the newest run that
+fully succeeded. Exit 0 when every notebook ran and the pack passed its checks; 1 for bad parameters;
+2 for an extract that cannot be loaded; 3 when any notebook or check failed (each named at the end).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+EXIT_FAILED = 3
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {value}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", default="parameters/barnet_2005_2008.yaml", help="the suite's parameter file")
     parser.add_argument("--data", default=None, help="extract folder (overrides the parameter file)")
     parser.add_argument("--out", default="outputs", help="where the pack is written")
-    parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once")
+    parser.add_argument("--jobs", type=_positive, default=2, help="notebooks run at once")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--notebooks", default=None, help="folder of the notebooks (default: the suite's notebooks/)")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("run: to be built (issue 4)")
+    from yot.params import ParameterError
+    from yot.runner import NOTEBOOKS_DIR, RunError, run_suite
+
+    try:
+        result = run_suite(args.params, data_dir=args.data, out=args.out, jobs=args.jobs,
+                           notebooks_dir=args.notebooks or NOTEBOOKS_DIR, progress=not args.no_progress)
+    except (ParameterError, RunError) as exc:
+        for line in str(exc).splitlines():
+            print(f"yot run: {line}", file=sys.stderr)
+        return 1
+    for note in result.notes:
+        print(f"yot run: note: {note}", file=sys.stderr)
+    timing = ", ".join(f"{n['name']} {n['seconds']:.1f}s" for n in result.manifest["notebooks"])
+    print(f"yot run: {len(result.outcomes)} notebook runs in {result.manifest['seconds']:.1f}s ({timing})",
+          file=sys.stderr)
+    if result.failures:
+        print(f"yot run: FAILED: {len(result.failures)} problem(s); the pack was not published as latest:",
+              file=sys.stderr)
+        for failure in result.failures:
+            print(f"  - {failure}", file=sys.stderr)
+        print(f"yot run: partial output (not for circulation): {result.index}", file=sys.stderr)
+        print(f"yot run: failed notebooks' partial output: {result.analyst / 'failed'}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"yot run: pack ready: {result.index}", file=sys.stderr)
+    print(result.index)
+    return 0
