@@ -1,0 +1,464 @@
+"""Suppression, symbols, published tables and the published-output check (yot/disclosure.py).
+
+Every expected table below is worked out by hand in the comment beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from yot.disclosure import (
+    CONFIDENTIAL,
+    DisclosureError,
+    check_published,
+    checked_identifier,
+    gss_key_html,
+    is_count_column,
+    mark_provisional,
+    metadata_path,
+    publish_table,
+    suppress,
+    suppress_for_chart,
+    suppression_mask,
+    symbols_in,
+    to_html,
+)
+from yot.extract import make_extract
+
+C = CONFIDENTIAL
+
+
+def col(frame: pl.DataFrame, name: str) -> list:
+    return frame[name].to_list()
+
+
+# --- primary suppression ---------------------------------------------------------------------
+
+
+def test_primary_small_counts_hidden_zero_shown():
+    frame = pl.DataFrame({"group": ["a", "b", "c", "d", "e"], "n": [0, 1, 4, 5, 120]})
+    out = suppress(frame, ["n"], columns_add_up=False)
+    # 1 and 4 are from 1 to threshold-1; 0 is not confidential; 5 reaches the threshold.
+    assert col(out, "n") == ["0", C, C, "5", "120"]
+    assert col(out, "group") == ["a", "b", "c", "d", "e"]
+
+
+def test_threshold_is_a_parameter():
+    frame = pl.DataFrame({"n": [3, 7, 12, 30]})
+    assert col(suppress(frame, ["n"], threshold=5, columns_add_up=False), "n") == [C, "7", "12", "30"]
+    assert col(suppress(frame, ["n"], threshold=10, columns_add_up=False), "n") == [C, C, "12", "30"]
+    # threshold 1: there is no count from 1 to 0, nothing is hidden
+    assert col(suppress(frame, ["n"], threshold=1, columns_add_up=False), "n") == ["3", "7", "12", "30"]
+    with pytest.raises(ValueError):
+        suppress(frame, ["n"], threshold=0)
+
+
+def test_negative_or_non_numeric_counts_are_refused():
+    with pytest.raises(ValueError):
+        suppress(pl.DataFrame({"n": [3, -1]}), ["n"])
+    with pytest.raises(TypeError):
+        suppress(pl.DataFrame({"n": ["3", "1"]}), ["n"])
+    with pytest.raises(KeyError):
+        suppress(pl.DataFrame({"n": [3]}), ["m"])
+
+
+# --- secondary suppression -------------------------------------------------------------------
+
+
+def test_one_small_cell_in_a_row_with_a_total():
+    frame = pl.DataFrame({"tier": ["all"], "A": [3], "B": [10], "C": [7], "total": [20]})
+    out = suppress(frame, ["A", "B", "C"], total_col="total", columns_add_up=False)
+    # A = 20 - 10 - 7 could be worked out: the next smallest cell of the row, C = 7, goes too.
+    assert out.row(0) == ("all", C, "10", C, "20")
+
+
+def test_two_small_cells_in_a_row_need_no_secondary():
+    frame = pl.DataFrame({"tier": ["all"], "A": [3], "B": [2], "C": [10], "total": [15]})
+    out = suppress(frame, ["A", "B", "C"], total_col="total", columns_add_up=False)
+    # A + B = 5 is known but neither alone: nothing more to hide.
+    assert out.row(0) == ("all", C, C, "10", "15")
+
+
+def test_suppressed_cell_whose_column_total_is_shown():
+    frame = pl.DataFrame({"tier": ["pre_court", "first_tier", "community", "Total"], "n": [12, 3, 8, 23]})
+    out = suppress(frame, ["n"], total_row=True)
+    # 3 = 23 - 12 - 8: the next smallest of the column, 8, goes too; the total stays.
+    assert col(out, "n") == ["12", C, C, "23"]
+
+
+def test_column_protected_when_its_total_is_published_elsewhere():
+    frame = pl.DataFrame({"tier": ["a", "b", "c"], "n": [12, 3, 8]})
+    # By default the column adds up to a total shown elsewhere (the headline cohort size).
+    assert col(suppress(frame, ["n"]), "n") == ["12", C, C]
+    # Rows that do not add up (e.g. years) need no secondary suppression.
+    assert col(suppress(frame, ["n"], columns_add_up=False), "n") == ["12", C, "8"]
+
+
+def test_row_protected_when_its_total_is_published_elsewhere():
+    frame = pl.DataFrame({"tier": ["a"], "M": [3], "F": [9], "U": [6]})
+    out = suppress(frame, ["M", "F", "U"], rows_add_up=True, columns_add_up=False)
+    assert out.row(0) == ("a", C, "9", C)
+
+
+def test_cascade_through_rows_and_columns():
+    frame = pl.DataFrame(
+        {
+            "tier": ["r1", "r2", "Total"],
+            "X": [3, 9, 12],
+            "Y": [20, 15, 35],
+            "total": [23, 24, 47],
+        }
+    )
+    out = suppress(frame, ["X", "Y"], total_row=True, total_col="total")
+    # X r1 = 3 is primary. Column X: 9 goes (not the total 12). Row r1 then has one hidden
+    # cell: 20 goes. Row r2 has one (9): 15 goes. Column Y now has two; margins all shown.
+    assert col(out, "X") == [C, C, "12"]
+    assert col(out, "Y") == [C, C, "35"]
+    assert col(out, "total") == ["23", "24", "47"]
+
+
+def test_cascade_reaches_a_third_row():
+    frame = pl.DataFrame(
+        {
+            "g": ["r1", "r2", "r3", "Total"],
+            "X": [3, 6, 50, 59],
+            "Y": [40, 30, 7, 77],
+            "total": [43, 36, 57, 136],
+        }
+    )
+    out = suppress(frame, ["X", "Y"], total_row=True, total_col="total")
+    # X: 3 primary -> column X takes 6 (r2). Row r1 takes 40, row r2 takes 30.
+    # Column Y: 40 and 30 hidden (two), fine; row r3 untouched.
+    assert col(out, "X") == [C, C, "50", "59"]
+    assert col(out, "Y") == [C, C, "7", "77"]
+    assert col(out, "total") == ["43", "36", "57", "136"]
+
+
+def test_small_total_is_itself_hidden_and_protected():
+    frame = pl.DataFrame({"g": ["a", "b", "Total"], "n": [3, 0, 3]})
+    out = suppress(frame, ["n"], total_row=True)
+    # 3 and the total 3 are both primary: two hidden cells in the column, the zero stays 0.
+    assert col(out, "n") == [C, "0", C]
+
+
+def test_zeros_are_not_taken_while_a_non_zero_cell_is_left():
+    frame = pl.DataFrame({"g": ["a"], "A": [3], "B": [0], "C": [8], "D": [12], "total": [23]})
+    out = suppress(frame, ["A", "B", "C", "D"], total_col="total", columns_add_up=False)
+    # The next smallest is the zero, but a zero is not confidential: C = 8 goes instead.
+    assert out.row(0) == ("a", C, "0", C, "12", "23")
+
+
+def test_zero_taken_only_as_a_last_resort():
+    frame = pl.DataFrame({"g": ["a", "b", "c"], "n": [3, 0, 0]})
+    out = suppress(frame, ["n"])
+    # Only zeros are left beside the 3: one zero must go, or 3 = total - 0 - 0.
+    assert col(out, "n") == [C, C, "0"]
+
+
+def test_nulls_are_not_available_and_count_as_hidden():
+    frame = pl.DataFrame({"g": ["a", "b", "c"], "n": [3, None, 9]})
+    out = suppress(frame, ["n"])
+    # The missing cell already hides 3 from the total (two unknowns): nothing more to hide.
+    assert col(out, "n") == [C, "[x]", "9"]
+
+
+# --- rates -----------------------------------------------------------------------------------
+
+
+def test_rates_built_from_suppressed_counts_are_hidden():
+    frame = pl.DataFrame(
+        {
+            "tier": ["pre_court", "first_tier", "community", "custody"],
+            "cohort_size": [40, 25, 12, 6],
+            "reoffenders": [3, 10, 6, 0],
+            "binary_rate": [0.075, 0.4, 0.5, 0.0],
+            "per_reoffender": [1.0, 2.25, 1.5, None],
+        }
+    )
+    out = suppress(
+        frame,
+        ["cohort_size", "reoffenders"],
+        rates={"binary_rate": ["reoffenders", "cohort_size"], "per_reoffender": "reoffenders"},
+    )
+    # reoffenders 3 is primary; its column then loses its smallest non-zero other cell, 6.
+    assert col(out, "cohort_size") == ["40", "25", "12", "6"]
+    assert col(out, "reoffenders") == [C, "10", C, "0"]
+    assert col(out, "binary_rate") == [C, "0.4", C, "0"]
+    # a rate per reoffender of no reoffenders is not applicable
+    assert col(out, "per_reoffender") == [C, "2.25", C, "[z]"]
+
+
+def test_rate_formats():
+    frame = pl.DataFrame({"n": [40, 3], "rate": [0.2825, 0.5]})
+    out = suppress(frame, ["n"], rates={"rate": "n"}, columns_add_up=False, formats={"rate": "{:.1%}"})
+    assert col(out, "rate") == ["28.2%", C]
+
+
+# --- property: what secondary suppression guarantees -----------------------------------------
+
+
+@st.composite
+def crosstabs(draw):
+    rows = draw(st.integers(1, 5))
+    cols = draw(st.integers(1, 4))
+    cells = [[draw(st.integers(0, 25)) for _ in range(cols)] for _ in range(rows)]
+    threshold = draw(st.integers(1, 10))
+    return cells, threshold
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crosstabs())
+def test_property_no_small_count_and_no_lonely_hidden_cell(case):
+    cells, threshold = case
+    n_cols = len(cells[0])
+    names = [f"c{j}" for j in range(n_cols)]
+    body = [[*row, sum(row)] for row in cells]
+    body.append([sum(r[j] for r in body) for j in range(n_cols + 1)])  # total row
+    frame = pl.DataFrame(
+        {name: [r[j] for r in body] for j, name in enumerate([*names, "total"])}
+    )
+    out = suppress(frame, names, threshold=threshold, total_row=True, total_col="total")
+    shown = [[out[name][i] for name in [*names, "total"]] for i in range(len(body))]
+    # 1. no published count from 1 to threshold-1; every shown value is the true one
+    for i, row in enumerate(shown):
+        for j, text in enumerate(row):
+            if text != C:
+                assert text == str(body[i][j])
+                assert not (1 <= body[i][j] < threshold)
+    # 2. no row or column (with its total) has exactly one hidden cell
+    for row in shown:
+        assert sum(t == C for t in row) != 1
+    for j in range(n_cols + 1):
+        assert sum(row[j] == C for row in shown) != 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 20), min_size=2, max_size=8))
+def test_property_column_without_shown_total(values):
+    out = suppress(pl.DataFrame({"n": values}), ["n"])
+    hidden = [t == C for t in col(out, "n")]
+    assert sum(hidden) != 1
+    assert all(t == C or not (1 <= int(t) < 5) for t in col(out, "n"))
+
+
+def test_mask_is_booleans_per_count_column():
+    frame = pl.DataFrame({"g": ["a", "b"], "n": [3, 9]})
+    mask = suppression_mask(frame, ["n"])
+    assert mask.columns == ["n"]
+    assert col(mask, "n") == [True, True]
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+def test_chart_data_drops_small_bars_and_labels_them():
+    frame = pl.DataFrame({"tier": ["a", "b", "c"], "n": [20, 3, 9], "rate": [0.5, 0.33, 0.2]})
+    out = suppress_for_chart(frame, "n", rates={"rate": "n"})
+    # 3 primary; 9 secondary (the column adds up to the cohort size shown elsewhere)
+    assert col(out, "n") == [20, None, None]
+    assert col(out, "rate") == [0.5, None, None]
+    assert col(out, "label") == ["20", C, C]
+
+
+# --- symbols, HTML ---------------------------------------------------------------------------
+
+
+def test_gss_key_lists_only_the_symbols_used_in_order():
+    key = gss_key_html(["[p]", "[c]"])
+    assert "[c]" in key and "confidential" in key and "[p]" in key and "provisional" in key
+    assert key.index("[c]") < key.index("[p]")
+    assert "[x]" not in key and "[z]" not in key
+    assert "1 to 4" in key
+    assert "1 to 9" in gss_key_html(["[c]"], threshold=10)
+    assert gss_key_html([]) == ""
+    with pytest.raises(ValueError):
+        gss_key_html(["[q]"])
+
+
+def test_to_html_is_a_plain_escaped_table_with_the_key():
+    frame = suppress(pl.DataFrame({"group": ["<b>a</b>", "b", "c"], "n": [20, 3, 9]}), ["n"])
+    page = to_html(frame, caption="Reoffenders by group")
+    assert "<caption>Reoffenders by group</caption>" in page
+    assert '<th scope="col">group</th>' in page
+    assert '<th scope="row">&lt;b&gt;a&lt;/b&gt;</th>' in page
+    assert "<b>a</b>" not in page
+    assert page.count("[c]") == 3  # two cells and the key
+    assert 'class="gss-key"' in page
+    plain = to_html(pl.DataFrame({"group": ["a"], "n": ["20"]}))
+    assert "gss-key" not in plain and "<caption>" not in plain
+
+
+def test_symbols_in_and_provisional_marks():
+    frame = mark_provisional(suppress(pl.DataFrame({"n": [3, 9, 0]}), ["n"]), ["n"])
+    assert col(frame, "n") == [C, C, "0 [p]"]
+    assert symbols_in(frame) == ["[c]", "[p]"]
+
+
+# --- publishing tables -----------------------------------------------------------------------
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_publish_table_writes_notes_and_sidecar(tmp_path):
+    frame = suppress(pl.DataFrame({"tier": ["a", "b", "c"], "reoffenders": [20, 3, 9], "rate": [0.5, 0.3, 0.2]}),
+                     ["reoffenders"], rates={"rate": "reoffenders"})
+    path = publish_table(frame, tmp_path / "sub" / "by_tier.csv", notes="2005 cohort")
+    rows = read_csv(path)
+    assert rows[0] == ["tier", "reoffenders", "rate", "notes"]
+    assert rows[1] == ["a", "20", "0.5", "2005 cohort"]
+    assert rows[2][:3] == ["b", C, C]
+    assert rows[2][3].startswith("2005 cohort; [c] confidential")
+    meta = json.loads(metadata_path(path).read_text())
+    assert meta["yot:count_columns"] == ["reoffenders"]
+    assert meta["yot:disclosure_threshold"] == 5
+
+
+def test_publish_table_per_row_notes_and_declared_counts(tmp_path):
+    frame = pl.DataFrame({"programme": ["ISSP", "YISP"], "ISSP_people": ["12", "0"]})
+    path = publish_table(frame, tmp_path / "t.csv", notes=["first", None], counts=["ISSP_people"])
+    assert [r[-1] for r in read_csv(path)] == ["notes", "first", ""]
+    with pytest.raises(ValueError):
+        publish_table(frame, tmp_path / "u.csv", notes=["only one"])
+
+
+def test_publish_table_refuses_a_small_count(tmp_path):
+    frame = pl.DataFrame({"tier": ["a", "b"], "cohort_size": [20, 3]})
+    with pytest.raises(DisclosureError, match="cohort_size"):
+        publish_table(frame, tmp_path / "bad.csv")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(DisclosureError):
+        publish_table(pl.DataFrame({"M": ["2"]}), tmp_path / "bad2.csv", counts=["M"])
+
+
+def test_count_column_convention():
+    for name in ["n", "cohort_size", "reoffenders", "n_treated", "fte", "comparison_n", "starts"]:
+        assert is_count_column(name), name
+    for name in ["binary_rate", "tier", "year", "reoffences_per_reoffender", "notes", "pct_reduced"]:
+        assert not is_count_column(name), name
+
+
+# --- the published-output check --------------------------------------------------------------
+
+
+@pytest.fixture
+def extract():
+    return make_extract(
+        people=[
+            {"person_id": "P0001", "date_of_birth": date(1990, 3, 3), "sex": "M", "ethnicity": "White", "yot": "Barnet"},
+            {"person_id": "P0002", "date_of_birth": date(1991, 7, 14), "sex": "F", "ethnicity": "Black", "yot": "Barnet"},
+            {"person_id": "1234", "date_of_birth": date(2005, 1, 1), "sex": "F", "ethnicity": "Asian", "yot": "Barnet"},
+        ],
+        offences=[
+            {"offence_id": "OFF-77", "person_id": "P0001", "offence_date": date(2005, 2, 1),
+             "outcome_date": date(2005, 3, 1), "offence_type": "theft", "gravity": 3, "outcome": "reprimand"},
+            {"offence_id": "OFF-78", "person_id": "P0002", "offence_date": date(2005, 5, 2),
+             "outcome_date": date(2005, 6, 9), "offence_type": "theft", "gravity": 3, "outcome": "reprimand"},
+        ],
+    )
+
+
+def clean_folder(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "index.html").write_text(
+        "<html><body><h1>Reoffending 2005</h1><p>Cohort from 2005-01-01 to 2005-12-31: 1,234 young "
+        "people; 12 reoffended; 2005 cohort; P00012 is not anyone.</p></body></html>"
+    )
+    publish_table(
+        suppress(pl.DataFrame({"tier": ["a", "b", "c"], "n": [20, 3, 9]}), ["n"]), root / "t.csv", notes="x"
+    )
+    (root / "chart.svg").write_text("<svg><text>2005</text><!-- 2026-11-30T19:00:00 --></svg>")
+    (root / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n\0P0001 1990-03-03")
+    return root
+
+
+def test_check_passes_a_clean_folder(tmp_path, extract):
+    # 2005-01-01 is the date of birth of person 1234 but also a period bound the page shows.
+    root = clean_folder(tmp_path / "pub")
+    problems = check_published(root, extract, allowed_dates=["2005-01-01"])
+    assert problems == []
+    # Without the allow-list the period bound is taken for a date of birth.
+    assert any("2005-01-01" in p for p in check_published(root, extract))
+
+
+def test_check_finds_a_planted_person_id(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    (root / "report.html").write_text('<td title="P0002">x</td>')
+    problems = check_published(root, extract, allowed_dates=[date(2005, 1, 1)])
+    assert len(problems) == 1
+    assert "report.html" in problems[0] and "P0002" in problems[0]
+
+
+def test_check_finds_an_offence_id_in_json(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    (root / "data.json").write_text(json.dumps({"rows": ["OFF-78"]}))
+    problems = check_published(root, extract, allowed_dates=[date(2005, 1, 1)])
+    assert problems and "data.json" in problems[0] and "OFF-78" in problems[0]
+
+
+@pytest.mark.parametrize("written", ["1991-07-14", "14/07/1991", "14 July 1991", "14 Jul 1991"])
+def test_check_finds_a_planted_date_of_birth(tmp_path, extract, written):
+    root = clean_folder(tmp_path / "pub")
+    (root / "notes.txt").write_text(f"born {written}\n")
+    problems = check_published(root, extract, allowed_dates=["2005-01-01"])
+    assert problems == ["notes.txt: dates of birth from the extract: 1991-07-14"]
+
+
+def test_check_finds_a_small_count_in_a_csv(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    (root / "by_sex.csv").write_text("sex,reoffenders,binary_rate\nM,12,0.3\nF,3,0.1\n")
+    problems = check_published(root, extract, allowed_dates=["2005-01-01"])
+    assert problems == ["by_sex.csv: line 3, column 'reoffenders': a count below the threshold ('3')"]
+    # a different threshold
+    assert check_published(root, extract, 3, allowed_dates=["2005-01-01"]) == []
+
+
+def test_check_reads_count_columns_from_the_sidecar(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    path = publish_table(pl.DataFrame({"programme": ["ISSP"], "Girls": ["12"]}), root / "g.csv", counts=["Girls"])
+    path.write_text("programme,Girls,notes\nISSP,2,\n")  # tampered after publishing
+    problems = check_published(root, extract, allowed_dates=["2005-01-01"])
+    assert problems == ["g.csv: line 2, column 'Girls': a count below the threshold ('2')"]
+
+
+def test_check_flags_analyst_files_and_skips_embedded_images(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    image = base64.b64encode(b"P0001 " * 40).decode()
+    (root / "page.html").write_text(f'<img src="data:image/png;base64,{image}">')
+    assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []
+    (root / "cohort.ipynb").write_text("{}")
+    problems = check_published(root, extract, allowed_dates=["2005-01-01"])
+    assert problems and "cohort.ipynb" in problems[0]
+
+
+def test_check_allows_coverage_dates_and_missing_folder(tmp_path):
+    ex = make_extract(
+        people=[{"person_id": "P0009", "date_of_birth": date(2005, 6, 9), "sex": "M", "ethnicity": "White", "yot": "B"}],
+        offences=[{"offence_id": "OFF-9", "person_id": "P0009", "offence_date": date(2005, 5, 2),
+                   "outcome_date": date(2005, 6, 9), "offence_type": "theft", "gravity": 3, "outcome": "reprimand"}],
+    )
+    root = tmp_path / "pub"
+    root.mkdir()
+    # the latest outcome date (the extract date) is shown on the data-quality page
+    (root / "dq.html").write_text("<p>Outcomes to 2005-06-09</p>")
+    assert check_published(root, ex) == []
+    assert check_published(tmp_path / "nowhere", ex)
+
+
+def test_which_identifiers_are_searched_for():
+    assert checked_identifier("P0001")
+    assert checked_identifier("0042")  # a leading zero: not a year or a count
+    assert checked_identifier("123456")
+    assert not checked_identifier("1234")  # could be a year
+    assert not checked_identifier("P1")
