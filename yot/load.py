@@ -213,11 +213,28 @@ def parse_integer(name: str) -> pl.Expr:
     return pl.when(col.str.contains(_INTEGER_TEXT)).then(col.cast(pl.Int64, strict=False))
 
 
-def _typed(column: Column) -> pl.Expr:
+_TYPED = "__typed_"
+
+
+def typed(name: str) -> pl.Expr:
+    """The parsed value of a date or integer contract column (null where the text does not parse).
+
+    Computed once per table by :func:`validate_table`, then shared by every rule and the output.
+    """
+    return pl.col(f"{_TYPED}{name}")
+
+
+def _parse(column: Column) -> pl.Expr | None:
     if column.dtype == pl.Date:
-        return parse_date(column.name).alias(column.name)
+        return parse_date(column.name).alias(f"{_TYPED}{column.name}")
     if column.dtype == pl.Int64:
-        return parse_integer(column.name).alias(column.name)
+        return parse_integer(column.name).alias(f"{_TYPED}{column.name}")
+    return None
+
+
+def _output(column: Column) -> pl.Expr:
+    if column.dtype in (pl.Date, pl.Int64):
+        return typed(column.name).alias(column.name)
     return pl.col(column.name).cast(column.dtype)
 
 
@@ -230,9 +247,9 @@ def column_checks(column: Column, accepted_people: pl.Series | None) -> list[_Ch
     if column.required:
         checks.append(_Check(name, "missing_value", col.is_null(), col))
     if column.dtype == pl.Date:
-        checks.append(_Check(name, "bad_date", present & parse_date(name).is_null(), col))
+        checks.append(_Check(name, "bad_date", present & typed(name).is_null(), col))
     if column.dtype == pl.Int64:
-        value = parse_integer(name)
+        value = typed(name)
         checks.append(_Check(name, "bad_integer", present & value.is_null(), col))
         if column.low is not None or column.high is not None:
             low = value < column.low if column.low is not None else pl.lit(False)
@@ -243,7 +260,7 @@ def column_checks(column: Column, accepted_people: pl.Series | None) -> list[_Ch
     if column.unique:
         checks.append(_Check(name, "duplicate_id", present & col.is_duplicated(), col))
     if column.person_ref and accepted_people is not None:
-        checks.append(_Check(name, "unknown_person", present & ~col.is_in(accepted_people), col))
+        checks.append(_Check(name, "unknown_person", present & ~col.is_in(accepted_people.implode()), col))
     return checks
 
 
@@ -256,7 +273,7 @@ def _pair(first: str, second: str) -> pl.Expr:
 
 def offence_after_outcome() -> _Check:
     """An offence cannot be committed after the day it was proven."""
-    broken = parse_date("offence_date") > parse_date("outcome_date")
+    broken = typed("offence_date") > typed("outcome_date")
     return _Check("offence_date", "offence_after_outcome", broken, _pair("offence_date", "outcome_date"))
 
 
@@ -273,13 +290,13 @@ def release_not_custody() -> _Check:
 
 def release_before_outcome() -> _Check:
     """Release from custody cannot come before the sentence."""
-    broken = parse_date("release_date") < parse_date("outcome_date")
+    broken = typed("release_date") < typed("outcome_date")
     return _Check("release_date", "release_before_outcome", broken, _pair("release_date", "outcome_date"))
 
 
 def end_before_start() -> _Check:
     """A programme episode cannot end before it starts."""
-    broken = parse_date("end_date") < parse_date("start_date")
+    broken = typed("end_date") < typed("start_date")
     return _Check("end_date", "end_before_start", broken, _pair("end_date", "start_date"))
 
 
@@ -333,9 +350,12 @@ def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series
     row_name = ROW_COLUMN if ROW_COLUMN not in file_columns else f"_{ROW_COLUMN}"
     rule_name = RULE_COLUMN if RULE_COLUMN not in file_columns else f"_{RULE_COLUMN}"
 
-    text = text_frame(table, frame).with_row_index("__row", offset=1).with_columns(
-        pl.col("__row").cast(pl.Int64),
-        *[check.broken.fill_null(False).alias(flag) for check, flag in zip(checks, flags)],
+    parsed = [e for c in table.columns if (e := _parse(c)) is not None]
+    text = (
+        text_frame(table, frame)
+        .with_row_index("__row", offset=1)
+        .with_columns(pl.col("__row").cast(pl.Int64), *parsed)
+        .with_columns(*[check.broken.fill_null(False).alias(flag) for check, flag in zip(checks, flags)])
     )
     rule_flags = {
         rule: [flag for check, flag in zip(checks, flags) if check.rule == rule] for rule in RULES
@@ -346,15 +366,14 @@ def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series
         ignore_nulls=True,
     )
     text = text.with_columns(pl.any_horizontal(flags).alias("__bad") if flags else pl.lit(False).alias("__bad"))
-    text = text.with_columns(pl.when(pl.col("__bad")).then(rule_text).alias("__rule"))
 
     bad = text.get_column("__bad")
-    accepted = text.filter(~bad).select(*[_typed(c) for c in table.columns])
+    accepted = text.filter(~bad).select(*[_output(c) for c in table.columns])
     if extras:
         originals = frame.select(extras).filter(~bad)
         accepted = pl.concat([accepted, originals], how="horizontal")
     quarantine = text.filter(bad).select(
-        *file_columns, pl.col("__row").alias(row_name), pl.col("__rule").alias(rule_name)
+        *file_columns, pl.col("__row").alias(row_name), rule_text.alias(rule_name)
     )
     problems = problem_rows(table.name, text, checks, flags)
     count = TableCount(read=frame.height, accepted=accepted.height, quarantined=quarantine.height)
