@@ -462,3 +462,53 @@ def test_which_identifiers_are_searched_for():
     assert checked_identifier("123456")
     assert not checked_identifier("1234")  # could be a year
     assert not checked_identifier("P1")
+
+
+def test_to_html_refuses_an_unsuppressed_small_count():
+    with pytest.raises(DisclosureError, match="reoffenders"):
+        to_html(pl.DataFrame({"tier": ["a", "b"], "reoffenders": [12, 3]}))
+    with pytest.raises(DisclosureError):
+        to_html(pl.DataFrame({"tier": ["a"], "Girls": [2]}), counts=["Girls"])
+
+
+def test_pandas_tables_are_accepted():
+    pd = pytest.importorskip("pandas")
+    out = suppress(pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 9, 20]}), ["n"])
+    assert col(out, "n") == [C, C, "20"]
+
+
+# --- property: ids are found as whole tokens, and only as whole tokens -----------------------
+
+ids_strategy = st.from_regex(r"[A-Z]{1,2}[0-9]{3,7}", fullmatch=True)
+separators = st.sampled_from([" ", "\n", ",", "<td>", "</td>", '"', "'", "(", ")", ": ", "; ", "\t"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(person=ids_strategy, before=separators, after=separators, glue=st.sampled_from(["", "0", "X", "9a"]))
+def test_property_planted_id_found_only_as_a_whole_token(tmp_path_factory, person, before, after, glue):
+    ex = make_extract(
+        people=[{"person_id": person, "date_of_birth": date(1990, 1, 2), "sex": "M", "ethnicity": "White", "yot": "B"}],
+        offences=[],
+    )
+    root = tmp_path_factory.mktemp("pub")
+    (root / "page.html").write_text(f"<p>Reoffending 2005{before}{person}{after}12 young people</p>")
+    problems = check_published(root, ex)
+    assert len(problems) == 1 and person in problems[0]
+    if glue:
+        # the id inside a longer word or number is not the id
+        (root / "page.html").write_text(f"<p>{before}{person}{glue}{after}</p>")
+        assert check_published(root, ex) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(numbers=st.lists(st.integers(0, 10**6), min_size=1, max_size=30))
+def test_property_ordinary_numbers_are_not_taken_for_short_numeric_ids(tmp_path_factory, numbers):
+    # Plain ids of 4-5 digits cannot be told apart from years and counts, so they are not searched for.
+    ex = make_extract(
+        people=[{"person_id": str(1000 + i), "date_of_birth": date(1990, 1, 2), "sex": "M", "ethnicity": "White",
+                 "yot": "B"} for i in range(50)],
+        offences=[],
+    )
+    root = tmp_path_factory.mktemp("pub")
+    (root / "page.html").write_text(" ".join(f"{n:,}" if n % 2 else str(n % 100000) for n in numbers))
+    assert check_published(root, ex) == []

@@ -78,6 +78,15 @@ def is_confidential(count: int | float | None, threshold: int = DEFAULT_THRESHOL
     return 1 <= count < threshold
 
 
+def as_polars(frame: object) -> pl.DataFrame:
+    """A polars frame from a polars or pandas table (notebooks may hold either)."""
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    if isinstance(frame, pl.LazyFrame):
+        return frame.collect()
+    return pl.from_pandas(frame)  # type: ignore[arg-type]
+
+
 def _check_threshold(threshold: int) -> None:
     if not isinstance(threshold, int) or threshold < 1:
         raise ValueError(f"threshold must be a whole number of at least 1, got {threshold!r}")
@@ -122,6 +131,7 @@ def suppression_mask(
     headline cohort size), so it is protected all the same; set it False when the rows do not add up
     (years, overlapping groups). ``rows_add_up`` says the same of the count columns of a row.
     """
+    frame = as_polars(frame)
     _check_threshold(threshold)
     cols = list(counts)
     if total_col is not None and total_col not in cols:
@@ -216,6 +226,7 @@ def suppress(
     otherwise whole numbers print plainly and others to at most 3 decimals. Other columns (labels)
     are kept as they are.
     """
+    frame = as_polars(frame)
     sources = _rate_sources(rates)
     needed = set(counts) | {s for src in sources.values() for s in src}
     missing = [c for c in [*needed, *sources] if c not in frame.columns]
@@ -282,6 +293,7 @@ def suppress_for_chart(
     from another count in ``rates``) to null where suppressed, so the bar is not drawn, and adds
     ``label_col``: ``[c]`` on suppressed rows, else the count, to write where the bar would be.
     """
+    frame = as_polars(frame)
     sources = _rate_sources(rates)
     mask = suppression_mask(frame, [count_col], threshold=threshold, columns_add_up=columns_add_up)
     hide = mask[count_col]
@@ -371,13 +383,21 @@ def to_html(
     threshold: int = DEFAULT_THRESHOLD,
     row_headers: bool = True,
     key: bool = True,
+    counts: Sequence[str] | None = None,
 ) -> str:
     """A publishable table as a plain, accessible HTML table, with the symbols key under it.
 
     The frame should come from ``suppress``. Column headers are ``<th scope="col">``; with
     ``row_headers`` the first column is ``<th scope="row">``. Numbers are right-aligned. Every value
-    is escaped. Underscores in column names become spaces.
+    is escaped. Underscores in column names become spaces. As a safety net, a table whose count
+    columns (``counts``, default by name: ``is_count_column``) still show a count from 1 to
+    ``threshold - 1`` is refused with ``DisclosureError``.
     """
+    frame = as_polars(frame)
+    refuse_small_counts(
+        frame, list(counts) if counts is not None else [c for c in frame.columns if is_count_column(c)],
+        threshold, what=caption or "table",
+    )
     parts = ['<table class="yot-table">']
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
@@ -436,6 +456,22 @@ def _count_cell_problem(text: str, threshold: int) -> str | None:
     return None
 
 
+def refuse_small_counts(
+    frame: pl.DataFrame, counts: Sequence[str], threshold: int = DEFAULT_THRESHOLD, *, what: str = "table"
+) -> None:
+    """Raise ``DisclosureError`` if a count column still shows a count from 1 to ``threshold - 1``."""
+    for col in counts:
+        for i, v in enumerate(frame[col].to_list()):
+            if v is None:
+                continue
+            text = _format_value(v, None)
+            if _count_cell_problem(text, threshold) == "a count below the threshold":
+                raise DisclosureError(
+                    f"{what}: column {col!r} row {i + 1} shows {text!r}, a count from 1 to "
+                    f"{threshold - 1}; pass the table through yot.disclosure.suppress first"
+                )
+
+
 def publish_table(
     frame: pl.DataFrame,
     path_csv: str | Path,
@@ -454,22 +490,14 @@ def publish_table(
     Beside ``x.csv`` goes ``x.csv-metadata.json`` (the CSV on the Web naming) listing the count
     columns, so ``check_published`` checks exactly those. Both are written atomically.
     """
+    frame = as_polars(frame)
     _check_threshold(threshold)
     path = Path(path_csv)
     count_cols = list(counts) if counts is not None else [c for c in frame.columns if is_count_column(c)]
     missing = [c for c in count_cols if c not in frame.columns]
     if missing:
         raise KeyError(f"count columns not in the table: {missing}")
-    for col in count_cols:
-        for i, v in enumerate(frame[col].to_list()):
-            if v is None:
-                continue
-            text = _format_value(v, None)
-            if _count_cell_problem(text, threshold) == "a count below the threshold":
-                raise DisclosureError(
-                    f"{path.name}: column {col!r} row {i + 1} shows {text!r}, a count from 1 to "
-                    f"{threshold - 1}; pass the table through yot.disclosure.suppress first"
-                )
+    refuse_small_counts(frame, count_cols, threshold, what=path.name)
     if notes is None or isinstance(notes, str):
         row_notes: list[str | None] = [notes] * frame.height
     else:
