@@ -512,3 +512,23 @@ def test_property_ordinary_numbers_are_not_taken_for_short_numeric_ids(tmp_path_
     root = tmp_path_factory.mktemp("pub")
     (root / "page.html").write_text(" ".join(f"{n:,}" if n % 2 else str(n % 100000) for n in numbers))
     assert check_published(root, ex) == []
+
+
+def test_chart_of_rates_protects_the_counts_behind_them():
+    frame = pl.DataFrame(
+        {"tier": ["a", "b", "c"], "cohort_size": [30, 20, 25], "reoffenders": [12, 3, 7],
+         "binary_rate": [0.4, 0.15, 0.28]}
+    )
+    out = suppress_for_chart(frame, "cohort_size", rates={"binary_rate": ["reoffenders", "cohort_size"]})
+    # reoffenders 3 is primary; 7 goes too, or 3 = total reoffenders - 12 - 7 (the rates give them).
+    assert col(out, "cohort_size") == [30, 20, 25]
+    assert col(out, "binary_rate") == [0.4, None, None]
+    assert col(out, "label") == ["30", C, C]
+
+
+def test_rate_counts_not_named_as_counts_are_protected_down_their_column():
+    frame = pl.DataFrame({"tier": ["a", "b", "c"], "cohort_size": [30, 20, 25], "reoffenders": [12, 3, 7],
+                          "binary_rate": [0.4, 0.15, 0.28]})
+    out = suppress(frame, ["cohort_size"], rates={"binary_rate": ["reoffenders", "cohort_size"]})
+    assert col(out, "reoffenders") == ["12", C, C]
+    assert col(out, "binary_rate") == ["0.4", C, C]

@@ -235,15 +235,18 @@ def suppress(
     count_cols = list(dict.fromkeys([*counts, *[s for src in sources.values() for s in src]]))
     if total_col is not None and total_col not in count_cols:
         count_cols.append(total_col)
-    # Counts a rate is built from but not named in ``counts`` get primary suppression only.
     mask = suppression_mask(
         frame, list(counts), threshold=threshold, total_row=total_row, total_col=total_col,
         columns_add_up=columns_add_up, rows_add_up=rows_add_up,
     )
+    # Counts a rate is built from but not named in ``counts`` are protected down their column
+    # (not across rows: they are not parts of ``total_col``).
     extra = [c for c in count_cols if c not in mask.columns]
     if extra:
         mask = mask.hstack(
-            suppression_mask(frame, extra, threshold=threshold, columns_add_up=False)
+            suppression_mask(
+                frame, extra, threshold=threshold, total_row=total_row, columns_add_up=columns_add_up
+            )
         )
     formats = dict(formats or {})
     out: dict[str, pl.Series] = {}
@@ -288,22 +291,28 @@ def suppress_for_chart(
 ) -> pl.DataFrame:
     """The chart's data with confidential bars taken out, and the label to show instead.
 
-    Applies the same primary and secondary suppression as ``suppress`` to ``count_col`` (one bar or
-    point per row; ``columns_add_up`` as there), sets the count and every rate built from it (or
-    from another count in ``rates``) to null where suppressed, so the bar is not drawn, and adds
-    ``label_col``: ``[c]`` on suppressed rows, else the count, to write where the bar would be.
+    Applies the same primary and secondary suppression as ``suppress`` to ``count_col`` and to the
+    counts each rate in ``rates`` is built from (one bar or point per row; ``columns_add_up`` as
+    there); sets a suppressed count, and every rate built from a suppressed count, to null so its bar
+    is not drawn; and adds ``label_col``: ``[c]`` on rows with anything suppressed, else the count,
+    to write where the bar would be.
     """
     frame = as_polars(frame)
     sources = _rate_sources(rates)
-    mask = suppression_mask(frame, [count_col], threshold=threshold, columns_add_up=columns_add_up)
-    hide = mask[count_col]
-    for src in {s for ss in sources.values() for s in ss} - {count_col}:
-        hide = hide | suppression_mask(frame, [src], threshold=threshold, columns_add_up=False)[src]
+    count_cols = list(dict.fromkeys([count_col, *(s for ss in sources.values() for s in ss)]))
+    mask = suppression_mask(frame, count_cols, threshold=threshold, columns_add_up=columns_add_up)
     hide_count = mask[count_col]
+    hide_rate = {
+        r: pl.Series([any(row) for row in zip(*(mask[s].to_list() for s in src), strict=True)], dtype=pl.Boolean)
+        for r, src in sources.items()
+    }
+    hide = hide_count
+    for h in hide_rate.values():
+        hide = hide | h
     exprs = [
         pl.when(pl.lit(hide_count)).then(None).otherwise(pl.col(count_col)).alias(count_col),
         *[
-            pl.when(pl.lit(hide)).then(None).otherwise(pl.col(r)).alias(r)
+            pl.when(pl.lit(hide_rate[r])).then(None).otherwise(pl.col(r)).alias(r)
             for r in sources
         ],
         pl.Series(
