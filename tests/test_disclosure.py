@@ -169,6 +169,9 @@ def test_nulls_are_not_available_and_count_as_hidden():
     out = suppress(frame, ["n"])
     # The missing cell already hides 3 from the total (two unknowns): nothing more to hide.
     assert col(out, "n") == [C, "[x]", "9"]
+    # A lone missing cell is not confidential: it needs no partner.
+    out = suppress(pl.DataFrame({"n": [None, 10, 20]}), ["n"])
+    assert col(out, "n") == ["[x]", "10", "20"]
 
 
 # --- rates -----------------------------------------------------------------------------------

@@ -172,8 +172,8 @@ def suppression_mask(
         changed = False
         for group in groups:
             concealed = [c for c in group if c in suppressed or c in hidden]
-            if len(concealed) != 1:
-                continue
+            if len(concealed) != 1 or concealed[0] not in suppressed:
+                continue  # a lone missing cell is not confidential: nothing to protect
             shown = [c for c in group if c not in suppressed and c not in hidden]
             if not shown:
                 continue
