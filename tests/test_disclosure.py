@@ -535,3 +535,12 @@ def test_rate_counts_not_named_as_counts_are_protected_down_their_column():
     out = suppress(frame, ["cohort_size"], rates={"binary_rate": ["reoffenders", "cohort_size"]})
     assert col(out, "reoffenders") == ["12", C, C]
     assert col(out, "binary_rate") == ["0.4", C, C]
+
+
+def test_an_empty_table_stays_empty(tmp_path):
+    # a year with no data gives an empty table: it is published empty, not crashed on
+    empty = pl.DataFrame(schema={"tier": pl.String, "n": pl.Int64, "rate": pl.Float64})
+    out = suppress(empty, ["n"], rates={"rate": "n"})
+    assert out.height == 0 and out.schema["n"] == pl.String
+    assert suppress_for_chart(empty, "n").height == 0
+    assert read_csv(publish_table(out, tmp_path / "e.csv")) == [["tier", "n", "rate", "notes"]]
