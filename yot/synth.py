@@ -1,0 +1,987 @@
+"""The embedded synthetic extract: a Barnet-sized YOT case-level extract with planted programme effects.
+
+``generate`` draws every contract table (people, offences, interventions, referrals, assessments,
+substance_reviews, population) and a ``truth`` dict: the calibration achieved and, per programme, the
+true average effect on the treated, measured exactly as METHODS.md measures it. ``write`` puts the
+tables and ``truth.json`` in a folder. Everything is vectorised over people with numpy and polars; the
+only Python loops run over offence number within a career, over the few programmes and over years.
+
+How the world is drawn (docs/synthetic.md says more):
+
+1. Offending careers. Each young person has a latent risk ``z``. Offenders' first offences flow in at a
+   yearly rate (rising to 2006-07, then falling), at ages mostly 12-17; later offences follow a
+   risk-driven renewal process (continue or desist after each offence, then a gap), never while in
+   custody. Disposals escalate by the record the YOT can see (reprimand, final warning, referral order
+   at first court appearance, then first-tier, community and custody orders), courts take weeks to
+   months, custody ends in a release 2-24 months later (missing when still inside at the extract
+   date). Breaches of orders are added as ``breach`` offences.
+2. Programmes with planted effects (common random numbers). ISSP, restorative justice, the referral
+   order and YISP are each offered once per person, at a moment fixed by the record, with a chance that
+   depends only on what the evaluation observes. A treated young person "desists" with a programme's
+   probability: their offences committed in the 12 months after the programme start are removed. The
+   world without the programme is the same draws with that removal undone, so the counterfactual of
+   every treated person is known exactly and the true effect on the treated is measured on both worlds
+   with the suite's own reoffending and first-time-entrant rules.
+3. The rest: Asset assessments before court outcomes, substance-misuse episodes (calibrated counts),
+   end reviews (calibrated share reduced or discontinued), other programmes without effects, and the
+   mid-year population.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from yot.contract import CUSTODY_OUTCOMES, OUTCOME_TIER, TABLE_ORDER, TABLES, TIER_ORDER
+from yot.dates import add_months, age_at, calendar_year, financial_year
+
+DEFAULT_PEOPLE = 5_000
+"""People in the default (Barnet-sized) extract: offenders and children referred to prevention."""
+POPULATION_10_17 = 30_000
+"""Barnet residents aged 10-17 in the default extract (first year), growing slowly."""
+
+EPOCH = dt.date(1970, 1, 1)
+YEAR_DAYS = 365.25
+MONTH_DAYS = YEAR_DAYS / 12
+
+# Planted desistance probabilities: a treated young person stops offending for 12 months after the
+# programme starts with this probability (the effect on the treated follows, measured in truth.json).
+DESIST: dict[str, float] = {
+    "YISP": 0.30,
+    "restorative_justice": 0.12,
+    "referral_order": 0.09,
+    "ISSP": 0.14,
+}
+EFFECT_DAYS = 365
+PROGRAMME_BIT: dict[str, int] = {"YISP": 1, "restorative_justice": 2, "referral_order": 4, "ISSP": 8}
+
+OFFENCE_MIX: dict[str, float] = {
+    "theft": 0.22, "violence": 0.19, "criminal_damage": 0.12, "burglary": 0.08, "public_order": 0.08,
+    "drugs": 0.07, "vehicle": 0.06, "motoring": 0.06, "robbery": 0.05, "other": 0.04, "fraud": 0.02,
+    "sexual": 0.01,
+}
+# (lowest gravity, extra points drawn binomially with this many trials at p=0.35)
+GRAVITY: dict[str, tuple[int, int]] = {
+    "theft": (2, 2), "violence": (3, 4), "criminal_damage": (2, 2), "burglary": (4, 3),
+    "public_order": (2, 2), "drugs": (2, 4), "vehicle": (3, 3), "motoring": (2, 3), "robbery": (5, 3),
+    "other": (2, 2), "fraud": (3, 2), "sexual": (5, 3),
+}
+VICTIM_TYPES = ("theft", "violence", "criminal_damage", "burglary", "robbery")
+
+
+def _days(date: dt.date) -> int:
+    return (date - EPOCH).days
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _rng(seed: int, stream: int) -> np.random.Generator:
+    """An independent random stream per part of the world, so parts can change without moving others."""
+    return np.random.default_rng([seed, stream])
+
+
+def _age_years(dob: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """Completed years between two day-number arrays (calendar exact)."""
+    b = dob.astype("datetime64[D]")
+    o = on.astype("datetime64[D]")
+    by = b.astype("datetime64[Y]").astype(np.int64)
+    oy = o.astype("datetime64[Y]").astype(np.int64)
+    bdoy = (b - b.astype("datetime64[Y]")).astype(np.int64)
+    odoy = (o - o.astype("datetime64[Y]")).astype(np.int64)
+    # compare (month, day) through month*40+day to be leap-year safe
+    bm = b.astype("datetime64[M]").astype(np.int64) % 12
+    om = o.astype("datetime64[M]").astype(np.int64) % 12
+    bd = (b - b.astype("datetime64[M]")).astype(np.int64)
+    od = (o - o.astype("datetime64[M]")).astype(np.int64)
+    del bdoy, odoy
+    return oy - by - ((om * 40 + od) < (bm * 40 + bd)).astype(np.int64)
+
+
+def _month_end(days: np.ndarray) -> np.ndarray:
+    d = days.astype("datetime64[D]")
+    return ((d.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1).astype(np.int64)
+
+
+def _pick(rng: np.random.Generator, cum: np.ndarray, size: int) -> np.ndarray:
+    """Categorical draws with one cumulative probability vector."""
+    return np.searchsorted(cum, rng.random(size) * cum[-1], side="right")
+
+
+def _year_weight(years: np.ndarray) -> np.ndarray:
+    """Relative flow of first-time entrants by calendar year: rising to 2006-07, falling after (as in
+    England and Wales)."""
+    y = years.astype(float)
+    return np.where(y <= 2007, 1.0 + 0.06 * np.clip(y - 2000, -4, 7), 1.42 * 0.82 ** (y - 2007))
+
+
+def _dates_in_years(rng: np.random.Generator, n: int, first: int, last: int) -> np.ndarray:
+    """``n`` day numbers spread over calendar years ``first..last`` by the first-time-entrant flow."""
+    years = np.arange(first, last + 1)
+    w = _year_weight(years)
+    y = years[_pick(rng, np.cumsum(w), n)]
+    starts = np.array([_days(dt.date(int(v), 1, 1)) for v in years])
+    lengths = np.array([366 if (v % 4 == 0 and (v % 100 != 0 or v % 400 == 0)) else 365 for v in years])
+    i = y - first
+    return starts[i] + np.floor(rng.random(n) * lengths[i]).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------------
+# People
+# --------------------------------------------------------------------------------------------------
+
+def _people(seed: int, n: int, start: int, end: int, window_start: int) -> dict[str, np.ndarray]:
+    """Draw ``n`` candidate people: sex, ethnicity, latent risk, and either a first offence date
+    (offenders) or a YISP referral date (children referred to prevention)."""
+    rng = _rng(seed, 1)
+    sex = np.array(["M", "F", "U"])[_pick(rng, np.cumsum([0.79, 0.19, 0.02]), n)]
+    eth_names = np.array(["White", "Mixed", "Asian", "Black", "Other", "Unknown"])
+    ethnicity = eth_names[_pick(rng, np.cumsum([0.58, 0.08, 0.11, 0.14, 0.05, 0.04]), n)]
+    z = rng.standard_normal(n) - 0.35 * (sex == "F")
+    referred = rng.random(n) < 0.14
+    # offenders: first offence date, four years of pre-extract history allowed, then age at it
+    first = _dates_in_years(rng, n, start - 4, end)
+    age_first = 10.0 + 8.0 * rng.beta(2.4, 1.5, n) - 0.45 * z
+    age_first = np.clip(age_first, 10.02, 17.98)
+    dob_off = first - np.round(age_first * YEAR_DAYS).astype(np.int64)
+    # referred children: referral at 8-13 within the extract years, weighted to YISP's growth
+    ref_years = np.arange(start, end + 1)
+    ref_w = np.where(ref_years >= 2003, 1.0, 0.35)
+    ref_y = ref_years[_pick(rng, np.cumsum(ref_w), n)]
+    ref_date = np.array([_days(dt.date(int(y), 1, 1)) for y in ref_years])[ref_y - start] + np.floor(
+        rng.random(n) * 365
+    ).astype(np.int64)
+    ref_age = 8.0 + 6.0 * rng.beta(2.0, 1.6, n)
+    dob_ref = ref_date - np.round(ref_age * YEAR_DAYS).astype(np.int64)
+    risk_score = np.clip(np.round(17 + 6.5 * z + rng.normal(0, 4, n)), 0, 40).astype(np.int64)
+    risk_missing = rng.random(n) < 0.08
+    # time from referral to first offence (if ever), driven by risk; never before the 10th birthday
+    hazard = 0.28 * np.exp(0.75 * z)  # per year
+    wait = rng.exponential(1.0, n) / hazard * YEAR_DAYS
+    tenth = dob_ref + np.round(10 * YEAR_DAYS).astype(np.int64) + 1
+    ref_first = np.maximum(ref_date + 1 + np.round(wait).astype(np.int64), tenth + rng.integers(0, 60, n))
+    dob = np.where(referred, dob_ref, dob_off)
+    first = np.where(referred, ref_first, first)
+    return {
+        "sex": sex, "ethnicity": ethnicity, "z": z, "referred": referred, "dob": dob, "first": first,
+        "referral_date": np.where(referred, ref_date, -1), "risk_score": risk_score,
+        "risk_missing": risk_missing,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Careers
+# --------------------------------------------------------------------------------------------------
+
+def _gravity(rng: np.random.Generator, types: np.ndarray, type_names: list[str]) -> np.ndarray:
+    lows = np.array([GRAVITY[t][0] for t in type_names])
+    trials = np.array([GRAVITY[t][1] for t in type_names])
+    g = lows[types] + rng.binomial(trials[types], 0.35)
+    return np.clip(g, 1, 8)
+
+
+def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int) -> dict[str, np.ndarray]:
+    """Every person's offences in the world without programme effects, offence by offence.
+
+    Loops over the offence number (at most ``KMAX``), vectorised over all people still offending.
+    Returns row arrays, ``person`` indexing the candidate people.
+    """
+    rng = _rng(seed, 2)
+    type_names = list(OFFENCE_MIX)
+    type_cum = np.cumsum(list(OFFENCE_MIX.values()))
+    outcome_names = np.array(list(OUTCOME_TIER))
+    code = {o: i for i, o in enumerate(outcome_names)}
+    n = ppl["z"].size
+    z, dob = ppl["z"], ppl["dob"]
+    nineteenth = dob + np.round(19 * YEAR_DAYS).astype(np.int64)
+    yro_start = _days(dt.date(2009, 11, 30))
+    ycc_start = _days(dt.date(2010, 4, 1))
+
+    n_obs = np.zeros(n, np.int64)  # offences the YOT can see (proven on or after the extract start)
+    n_pre = np.zeros(n, np.int64)
+    n_court = np.zeros(n, np.int64)
+    last_asset = np.full(n, -1, np.int64)
+    issp_done = np.zeros(n, bool)
+    rj_done = np.zeros(n, bool)
+    ro_done = np.zeros(n, bool)
+    prev_row = np.full(n, -1, np.int64)
+
+    date = ppl["first"].copy()
+    active = np.flatnonzero(date <= end)
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in (
+        "person", "offence_date", "outcome_date", "type", "gravity", "outcome", "release", "asset",
+        "asset_date", "issp", "rj", "ro", "observed")}
+    # per-row arrays of the previous offence, kept by person for same-day offences
+    prev_outcome_date = np.zeros(n, np.int64)
+    prev_outcome = np.zeros(n, np.int64)
+    prev_release = np.full(n, -1, np.int64)
+    prev_offence_date = np.full(n, -1, np.int64)
+    tier_of = np.array([TIER_ORDER.index(OUTCOME_TIER[o]) for o in outcome_names])
+    for k in range(60):
+        if active.size == 0:
+            break
+        a = active
+        m = a.size
+        d = date[a]
+        same = (d == prev_offence_date[a]) if k > 0 else np.zeros(m, bool)
+        types = _pick(rng, type_cum, m)
+        gravity = _gravity(rng, types, type_names)
+        # --- disposal, from what the YOT can see (never from the latent risk) ---
+        age = (d - dob[a]) / YEAR_DAYS
+        u = rng.random(m)
+        u2 = rng.random(m)
+        outcome = np.empty(m, np.int64)
+        pre_ok = (n_court[a] == 0) & (n_pre[a] < 2) & (gravity <= 5)
+        first_pre = pre_ok & (n_pre[a] == 0)
+        rep = first_pre & (u < np.where(gravity <= 3, 0.88, 0.45))
+        fw = pre_ok & ~rep & (u < np.where(first_pre, np.where(gravity <= 3, 0.99, 0.85), 0.8))
+        court = ~(rep | fw)
+        outcome[rep] = code["reprimand"]
+        outcome[fw] = code["final_warning"]
+        ycc = fw & (d >= ycc_start) & (u2 < 0.3)
+        outcome[ycc] = code["youth_conditional_caution"]
+        # court: first appearance mostly a referral order; later ones escalate with record and gravity
+        first_court = court & (n_court[a] == 0)
+        score = 0.55 * (gravity - 4) + 0.45 * np.minimum(n_court[a], 6) + 0.12 * np.minimum(n_obs[a], 10)
+        score = score + rng.logistic(0, 0.6, m)
+        custody = court & ((score > 3.2) | (first_court & (gravity >= 7) & (u2 < 0.45)))
+        community = court & ~custody & ~first_court & (score > 1.2)
+        ro = first_court & ~custody & (u2 < 0.86)
+        first_tier = court & ~custody & ~community & ~ro
+        cust_pick = np.where(gravity >= 7, np.where(u2 < 0.5, code["section_90_91_detention"],
+                                                    code["detention_training_order"]),
+                             code["detention_training_order"])
+        outcome[custody] = cust_pick[custody]
+        comm_old = np.where(u2 < 0.55, code["supervision_order"], code["action_plan_order"])
+        comm_new = np.where(u2 < 0.9, code["youth_rehabilitation_order"], code["supervision_order"])
+        comm = np.where(d >= yro_start - 60, comm_new, comm_old)
+        outcome[community] = comm[community]
+        outcome[ro] = code["referral_order"]
+        ft_names = np.array([code[o] for o in ("reparation_order", "fine", "conditional_discharge",
+                                               "absolute_discharge", "compensation_order",
+                                               "referral_order")])
+        ft = ft_names[_pick(rng, np.cumsum([0.3, 0.2, 0.3, 0.05, 0.05, 0.1]), m)]
+        outcome[first_tier] = ft[first_tier]
+        # --- dates: days for pre-court, weeks to months for court (some slow courts) ---
+        pre = rep | fw
+        lag_pre = 1 + np.round(rng.gamma(1.6, 12.0, m)).astype(np.int64)
+        lag_court = 14 + np.round(rng.lognormal(np.log(70), 0.65, m)).astype(np.int64)
+        outcome_date = d + np.where(pre, lag_pre, lag_court)
+        is_cust = np.isin(outcome, [code[c] for c in CUSTODY_OUTCOMES])
+        months = np.where(outcome == code["section_90_91_detention"],
+                          rng.integers(12, 25, m), np.array([2, 3, 4, 5, 6, 9, 12])[rng.integers(0, 7, m)])
+        release = np.where(is_cust, outcome_date + np.round(months * MONTH_DAYS).astype(np.int64), -1)
+        # same-day offences are dealt with together
+        outcome_date = np.where(same, prev_outcome_date[a], outcome_date)
+        outcome = np.where(same, prev_outcome[a], outcome)
+        release = np.where(same, prev_release[a], release)
+        is_cust = np.isin(outcome, [code[c] for c in CUSTODY_OUTCOMES])
+        pre = np.isin(outcome, [code[o] for o in ("reprimand", "final_warning", "youth_caution",
+                                                  "youth_conditional_caution")])
+        release = np.where(is_cust & (release > end), -1, release)
+        proven = outcome_date <= end
+        observed = proven & (outcome_date >= window_start)
+        index_date = np.where(is_cust, release, outcome_date)
+        # --- Asset: before court outcomes (and some pre-court ones), correlated with risk ---
+        p_asset = np.where(pre, np.where(outcome == code["reprimand"], 0.1, 0.55), 0.93)
+        has_asset = observed & ~same & (rng.random(m) < p_asset)
+        asset = np.clip(np.round(15 + 7.5 * z[a] + 1.3 * np.minimum(n_obs[a], 10) + 1.2 * (gravity - 3)
+                                 + rng.normal(0, 4.5, m)), 0, 64).astype(np.int64)
+        asset_date = np.maximum(d, outcome_date - rng.integers(3, 28, m))
+        cur_asset = np.where(has_asset, asset, last_asset[a])
+        # --- programme offers, once per person, from the observed record only ---
+        tier_code = tier_of[outcome]
+        high = tier_code >= 2
+        issp_elig = observed & ~same & high & (index_date >= 0) & ~issp_done[a]
+        lin = (-1.2 + 0.9 * (tier_code == 3) + 0.22 * np.minimum(n_obs[a], 10)
+               + 0.06 * np.where(cur_asset >= 0, cur_asset - 25, 0) - 0.4 * (cur_asset < 0)
+               + 0.2 * (gravity - 4) + rng.normal(0, 0.3, m))
+        issp = issp_elig & (rng.random(m) < _sigmoid(lin))
+        issp_done[a[issp_elig]] = True
+        rj_elig = observed & ~same & (n_obs[a] == 0) & ~rj_done[a] & (index_date >= 0)
+        victim = np.isin(types, [type_names.index(t) for t in VICTIM_TYPES])
+        lin = (-2.3 + 0.9 * victim + 0.5 * (tier_code == 1) - 1.2 * (tier_code >= 2) - 0.12 * (age - 14)
+               + 0.2 * (gravity - 3))
+        rj = rj_elig & (rng.random(m) < _sigmoid(lin))
+        rj_done[a[rj_elig]] = True
+        ro_t = observed & ~same & (outcome == code["referral_order"]) & ~ro_done[a]
+        ro_done[a[ro_t]] = True
+        # --- record ---
+        for key, val in (("person", a), ("offence_date", d), ("outcome_date", outcome_date), ("type", types),
+                         ("gravity", gravity), ("outcome", outcome), ("release", release),
+                         ("asset", np.where(has_asset, asset, -1)), ("asset_date", asset_date),
+                         ("issp", issp), ("rj", rj), ("ro", ro_t), ("observed", observed)):
+            cols[key].append(np.where(proven, val, -1) if key == "person" else val)
+        # --- state ---
+        n_obs[a] += observed
+        n_pre[a] += pre & ~same & observed
+        n_court[a] += ~pre & ~same & observed
+        last_asset[a] = cur_asset
+        prev_outcome_date[a] = outcome_date
+        prev_outcome[a] = outcome
+        prev_release[a] = release
+        prev_offence_date[a] = d
+        # --- next offence: continue (risk-driven), then a gap; never while in custody ---
+        total = k + 1
+        cont = _sigmoid(-1.25 + 0.95 * z[a] + 0.28 * np.minimum(total, 6) - 0.6 * np.clip(age - 17, 0, None))
+        go = (rng.random(m) < cont) & proven & ~(is_cust & (release < 0))
+        mean_gap = 200.0 * np.exp(-0.35 * z[a] - 0.06 * np.minimum(total, 8))
+        gap = np.round(rng.gamma(0.85, mean_gap / 0.85, m)).astype(np.int64) + 1
+        gap = np.where(rng.random(m) < 0.08, 0, gap)  # a further offence the same day
+        base = np.where(is_cust, release, d)
+        gap = np.where(is_cust, np.maximum(gap, 1), gap)
+        nxt = base + gap
+        go &= (nxt <= end) & (nxt < nineteenth[a])
+        date[a] = nxt
+        active = a[go]
+    out = {k: np.concatenate(v) for k, v in cols.items()}
+    keep = out["person"] >= 0
+    out = {k: v[keep] for k, v in out.items()}
+    out["outcome_names"] = outcome_names
+    out["type_names"] = np.array(type_names)
+    return out
+
+
+def _breaches(seed: int, rows: dict[str, np.ndarray], z: np.ndarray, end: int) -> dict[str, np.ndarray]:
+    """Breach offences of orders: referral orders, community orders and custody licences."""
+    rng = _rng(seed, 3)
+    names = list(rows["outcome_names"])
+    code = {o: i for i, o in enumerate(names)}
+    tier = np.array([OUTCOME_TIER[o] for o in names])[rows["outcome"]]
+    cust = tier == "custody"
+    base = np.where(cust, rows["release"], rows["outcome_date"])
+    p = np.where(rows["outcome"] == code["referral_order"], 0.10,
+                 np.where(tier == "community", 0.18, np.where(cust, 0.14, 0.0)))
+    p = np.clip(p * np.exp(0.35 * z[rows["person"]]), 0, 0.6)
+    pick = rows["observed"] & (base >= 0) & (rng.random(p.size) < p)
+    src = np.flatnonzero(pick)
+    m = src.size
+    d = base[src] + rng.integers(21, 241, m)
+    out_d = d + 14 + np.round(rng.gamma(2.0, 12.0, m)).astype(np.int64)
+    u = rng.random(m)
+    parent = rows["outcome"][src]
+    ptier = tier[src]
+    community = np.where(d >= _days(dt.date(2009, 11, 30)), code["youth_rehabilitation_order"],
+                         code["supervision_order"])
+    outcome = np.where(ptier == "custody", code["detention_training_order"],
+                       np.where(ptier == "community", np.where(u < 0.7, parent, code["detention_training_order"]),
+                                np.where(u < 0.5, community, code["fine"])))
+    is_cust = np.isin(outcome, [code[c] for c in CUSTODY_OUTCOMES])
+    release = np.where(is_cust, out_d + rng.integers(30, 120, m), -1)
+    release = np.where(release > end, -1, release)
+    keep = out_d <= end
+    src, d, out_d, outcome, release = src[keep], d[keep], out_d[keep], outcome[keep], release[keep]
+    m = src.size
+    return {
+        "person": rows["person"][src], "offence_date": d, "outcome_date": out_d,
+        "type": np.full(m, -1), "gravity": 2 + rng.binomial(1, 0.4, m), "outcome": outcome,
+        "release": release, "asset": np.full(m, -1), "asset_date": np.full(m, -1),
+        "issp": np.zeros(m, bool), "rj": np.zeros(m, bool), "ro": np.zeros(m, bool),
+        "observed": np.ones(m, bool), "parent": src,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Programme effects: offers resolved in time order, desistance removes offences
+# --------------------------------------------------------------------------------------------------
+
+def _resolve(events: dict[str, np.ndarray], person: np.ndarray, offence_date: np.ndarray,
+             parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which programme offers happen and which offences each desistance removes.
+
+    ``events``: ``person``, ``start``, ``bit``, ``trigger`` (offence row or -1), ``desist``. Offences
+    must be sorted by (person, offence_date). An offer happens unless its trigger offence was removed by
+    an earlier desistance; a happening offer with desistance removes the person's offences committed in
+    ``(start, start + 365 days]``. Returns ``valid`` per event and ``removed_by`` per offence (OR of
+    the programme bits that removed it); a breach follows its order.
+    """
+    order = np.lexsort((events["start"], events["person"]))
+    ev = {k: v[order] for k, v in events.items()}
+    first = np.r_[True, ev["person"][1:] != ev["person"][:-1]]
+    grp_start = np.maximum.accumulate(np.where(first, np.arange(first.size), 0))
+    rank = np.arange(first.size) - grp_start
+    valid = np.zeros(first.size, bool)
+    removed_by = np.zeros(person.size, np.int64)
+    big = np.int64(1 << 20)
+    key = person.astype(np.int64) * big + offence_date
+    for r in range(int(rank.max()) + 1 if rank.size else 0):
+        sel = np.flatnonzero(rank == r)
+        trig = ev["trigger"][sel]
+        ok = (trig < 0) | (removed_by[np.maximum(trig, 0)] == 0)
+        valid[sel] = ok
+        act = sel[ok & ev["desist"][sel]]
+        if act.size == 0:
+            continue
+        p = ev["person"][act].astype(np.int64)
+        lo = np.searchsorted(key, p * big + ev["start"][act], side="right")
+        hi = np.searchsorted(key, p * big + ev["start"][act] + EFFECT_DAYS, side="right")
+        for bit in np.unique(ev["bit"][act]):
+            b = ev["bit"][act] == bit
+            diff = np.zeros(person.size + 1, np.int64)
+            np.add.at(diff, lo[b], 1)
+            np.add.at(diff, hi[b], -1)
+            removed_by[np.cumsum(diff)[:-1] > 0] |= int(bit)
+    has_parent = parent >= 0
+    removed_by[has_parent] |= removed_by[parent[has_parent]]
+    out = np.zeros(first.size, bool)
+    out[order] = valid
+    return out, removed_by
+
+
+# --------------------------------------------------------------------------------------------------
+# The extract
+# --------------------------------------------------------------------------------------------------
+
+def _ids(prefix: str, n: int, width: int) -> pl.Series:
+    return pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(width).map_batches(
+        lambda s: s, return_dtype=pl.String
+    ) if False else pl.select(
+        pl.format(f"{prefix}{{}}", pl.int_range(1, n + 1, eager=False).cast(pl.String).str.zfill(width))
+    ).to_series()
+
+
+def _date(days: np.ndarray) -> pl.Series:
+    """Day numbers to a polars Date series; negative numbers are missing."""
+    s = pl.Series(np.asarray(days, np.int64))
+    return pl.select(pl.when(s >= 0).then(s).otherwise(None).cast(pl.Int32).cast(pl.Date)).to_series()
+
+
+def _population(seed: int, yot: str, start: int, end: int, scale: float) -> pl.DataFrame:
+    """Mid-year estimates by age 10-17 and sex, about 30,000 a year (times ``scale``), growing slowly."""
+    rng = _rng(seed, 9)
+    years = np.arange(start, end + 1)
+    ages = np.arange(10, 18)
+    sexes = np.array(["M", "F"])
+    y, a, s = (g.ravel() for g in np.meshgrid(years, ages, np.arange(2), indexing="ij"))
+    age_w = 1.0 + 0.012 * (a - 13.5) * np.cos((y - start) / 3.0)
+    expected = POPULATION_10_17 * scale * 1.007 ** (y - start) * age_w / 8 * np.where(s == 0, 0.512, 0.488)
+    count = np.round(expected * (1 + rng.normal(0, 0.004, y.size))).astype(np.int64)
+    return pl.DataFrame({"yot": [yot] * y.size, "year": y.astype(np.int64), "age": a.astype(np.int64),
+                         "sex": sexes[s], "count": count})
+
+
+def _episodes(rng: np.random.Generator, start: np.ndarray, min_days: int, max_days: int, end: int,
+              p_status: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """End dates (-1 when still open at the extract date) and status codes of programme episodes."""
+    m = start.size
+    e = start + rng.integers(min_days, max_days + 1, m)
+    status = np.array(["completed", "breached", "withdrawn"])[_pick(rng, np.cumsum(p_status), m)]
+    open_ = e > end
+    return np.where(open_, -1, e), np.where(open_, "ongoing", status)
+
+
+def generate(
+    people: int | None = None,
+    seed: int = 2005,
+    start_year: int = 2000,
+    end_year: int = 2010,
+    yot: str = "Barnet",
+) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    """The synthetic extract: every contract table (contract columns and types) and the truth dict.
+
+    ``people`` is the number of young people known to the YOT (default a Barnet-sized borough,
+    ``DEFAULT_PEOPLE``); every count scales with it, the population too. The same arguments give the
+    same tables, byte for byte once written.
+    """
+    if end_year < start_year:
+        raise ValueError("end_year is before start_year")
+    n_people = DEFAULT_PEOPLE if people is None else int(people)
+    scale = n_people / DEFAULT_PEOPLE
+    window_start = _days(dt.date(start_year, 1, 1))
+    end = _days(dt.date(end_year, 12, 31))
+
+    # --- candidate people and their careers; keep the first n_people the YOT knows ---
+    n_cand = int(n_people * 1.6) + 50
+    ppl = _people(seed, n_cand, start_year, end_year, window_start)
+    car = _careers(seed, ppl, window_start, end)
+    seen = np.zeros(n_cand, bool)
+    seen[car["person"][car["observed"]]] = True
+    seen |= ppl["referred"] & (ppl["referral_date"] >= window_start) & (ppl["referral_date"] <= end)
+    chosen = np.flatnonzero(seen)[:n_people]
+    new_index = np.full(n_cand, -1, np.int64)
+    new_index[chosen] = np.arange(chosen.size)
+    ppl = {k: v[chosen] for k, v in ppl.items()}
+    keep = car["observed"] & (new_index[car["person"]] >= 0)
+    names, type_names = car.pop("outcome_names"), car.pop("type_names")
+    car = {k: v[keep] for k, v in car.items()}
+    car["person"] = new_index[car["person"]]
+    car["parent"] = np.full(car["person"].size, -1, np.int64)
+    n = chosen.size
+
+    br = _breaches(seed, {**car, "outcome_names": names}, ppl["z"], end)
+    rows = {k: np.concatenate([car[k], br[k]]) for k in car}
+    order = np.lexsort((rows["outcome_date"], rows["offence_date"], rows["person"]))
+    where = np.empty(order.size, np.int64)
+    where[order] = np.arange(order.size)
+    rows = {k: v[order] for k, v in rows.items()}
+    rows["parent"] = np.where(rows["parent"] >= 0, where[np.maximum(rows["parent"], 0)], -1)
+    n_rows = rows["person"].size
+    code = {o: i for i, o in enumerate(names)}
+    is_cust = np.isin(rows["outcome"], [code[c] for c in CUSTODY_OUTCOMES])
+    index_date = np.where(is_cust, rows["release"], rows["outcome_date"])
+
+    # --- referrals: children at risk (before any offence) and a few who have offended already ---
+    rng = _rng(seed, 4)
+    first_outcome = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_outcome, rows["person"], rows["outcome_date"])
+    late = (~ppl["referred"]) & (first_outcome < end - 90) & (
+        _age_years(ppl["dob"], np.minimum(first_outcome, end)) <= 15) & (rng.random(n) < 0.03)
+    ref_date = np.where(ppl["referred"], ppl["referral_date"],
+                        np.where(late, np.minimum(first_outcome + rng.integers(30, 300, n), end), -1))
+    has_ref = ref_date >= 0
+    rp = np.flatnonzero(has_ref)
+    rd = ref_date[rp]
+    risk = ppl["risk_score"][rp]
+    missing = ppl["risk_missing"][rp]
+    ref_age = (rd - ppl["dob"][rp]) / YEAR_DAYS
+    ref_year = rd.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    u = rng.random(rp.size)
+    no_cap = u < 0.08 + 0.10 * (ref_year < 2005)
+    lin = -0.2 + 0.11 * np.where(missing, 0, risk - 17) - 0.3 * missing - 0.15 * (ref_age - 11) + rng.normal(
+        0, 0.2, rp.size)
+    accepted = ~no_cap & (rng.random(rp.size) < _sigmoid(lin))
+    decision = np.where(no_cap, "no_capacity", np.where(accepted, "accepted", "declined"))
+    yisp_desist = rng.random(rp.size) < DESIST["YISP"]
+    yisp_effect = accepted & ppl["referred"][rp]
+
+    # --- programme offers and their planted effects ---
+    rng = _rng(seed, 5)
+    issp_rows = np.flatnonzero(rows["issp"])
+    rj_rows = np.flatnonzero(rows["rj"])
+    ro_rows = np.flatnonzero(rows["ro"])
+    yp = rp[yisp_effect]
+    ev_person = np.concatenate([rows["person"][issp_rows], rows["person"][rj_rows], rows["person"][ro_rows], yp])
+    ev_start = np.concatenate([
+        index_date[issp_rows] + rng.integers(0, 61, issp_rows.size),
+        index_date[rj_rows] + rng.integers(7, 81, rj_rows.size),
+        rows["outcome_date"][ro_rows],
+        rd[yisp_effect],
+    ])
+    ev_bit = np.concatenate([np.full(issp_rows.size, PROGRAMME_BIT["ISSP"]),
+                             np.full(rj_rows.size, PROGRAMME_BIT["restorative_justice"]),
+                             np.full(ro_rows.size, PROGRAMME_BIT["referral_order"]),
+                             np.full(yp.size, PROGRAMME_BIT["YISP"])])
+    ev_trigger = np.concatenate([issp_rows, rj_rows, ro_rows, np.full(yp.size, -1)])
+    ev_desist = np.concatenate([
+        rng.random(issp_rows.size) < DESIST["ISSP"],
+        rng.random(rj_rows.size) < DESIST["restorative_justice"],
+        rng.random(ro_rows.size) < DESIST["referral_order"],
+        yisp_desist[yisp_effect],
+    ])
+    valid, removed_by = _resolve(
+        {"person": ev_person, "start": ev_start, "bit": ev_bit, "trigger": ev_trigger, "desist": ev_desist},
+        rows["person"], rows["offence_date"], rows["parent"],
+    )
+
+    # --- realistic mess: some offence dates recorded as the month end ---
+    rng = _rng(seed, 6)
+    me = _month_end(rows["offence_date"])
+    mess = (rng.random(n_rows) < 0.03) & (me <= rows["outcome_date"])
+    rows["offence_date"] = np.where(mess, me, rows["offence_date"])
+
+    # --- people ---
+    person_id = _ids("P", n, 7)
+    people_df = pl.DataFrame({
+        "person_id": person_id,
+        "date_of_birth": _date(ppl["dob"]),
+        "sex": ppl["sex"],
+        "ethnicity": ppl["ethnicity"],
+        "yot": [yot] * n,
+    })
+
+    # --- offences (all worlds), with the removal bits beside them ---
+    type_all = np.append(type_names, "breach")
+    all_offences = pl.DataFrame({
+        "person_id": person_id.gather(rows["person"]),
+        "offence_date": _date(rows["offence_date"]),
+        "outcome_date": _date(rows["outcome_date"]),
+        "offence_type": type_all[rows["type"]],
+        "gravity": rows["gravity"].astype(np.int64),
+        "outcome": names[rows["outcome"]],
+        "release_date": _date(rows["release"]),
+        "removed_by": removed_by,
+    })
+    actual = removed_by == 0
+    offence_id = np.full(n_rows, -1, np.int64)
+    offence_id[actual] = np.arange(actual.sum())
+    all_offences = all_offences.with_columns(
+        offence_id=pl.when(pl.Series(actual)).then(
+            pl.format("O{}", (pl.Series(offence_id) + 1).cast(pl.String).str.zfill(9))
+        ).otherwise(pl.format("X{}", pl.int_range(1, n_rows + 1).cast(pl.String).str.zfill(9)))
+    )
+    offences_df = all_offences.filter(pl.Series(actual)).select(TABLES["offences"].column_names)
+
+    # --- interventions: the effect-bearing offers that happened, then the others ---
+    rng = _rng(seed, 7)
+    iv_person, iv_prog, iv_start, iv_end, iv_status = [], [], [], [], []
+
+    def add(persons: np.ndarray, programme: str, starts: np.ndarray, lo: int, hi: int,
+            p_status: tuple[float, float, float]) -> None:
+        e, st = _episodes(rng, starts, lo, hi, end, p_status)
+        ok = starts <= end
+        iv_person.append(persons[ok])
+        iv_prog.append(np.full(ok.sum(), programme, dtype=object))
+        iv_start.append(starts[ok])
+        iv_end.append(e[ok])
+        iv_status.append(st[ok])
+
+    for prog, lo, hi, ps in (("ISSP", 150, 200, (0.6, 0.28, 0.12)),
+                             ("restorative_justice", 20, 100, (0.8, 0.02, 0.18))):
+        sel = valid & (ev_bit == PROGRAMME_BIT[prog])
+        add(ev_person[sel], prog, ev_start[sel], lo, hi, ps)
+    yisp_sel = accepted
+    add(rp[yisp_sel], "YISP", rd[yisp_sel] + rng.integers(7, 43, yisp_sel.sum()), 120, 365, (0.7, 0.0, 0.3))
+
+    act_rows = np.flatnonzero(actual & (rows["type"] >= 0) & (index_date >= 0))
+    ap = rows["person"][act_rows]
+    a_index = index_date[act_rows]
+    a_out = rows["outcome"][act_rows]
+    a_tier = np.array([TIER_ORDER.index(OUTCOME_TIER[o]) for o in names])[a_out]
+    first_of_person = np.r_[True, ap[1:] != ap[:-1]]
+    # ETE: a quarter of first court orders per person
+    court_rows = a_tier >= 1
+    ck = np.cumsum(court_rows) - 1
+    grp_first_court = court_rows & np.r_[True, (ap[1:] != ap[:-1]) | ~np.r_[False, court_rows[:-1]][1:]]
+    del ck, grp_first_court
+    ete = court_rows & (rng.random(act_rows.size) < 0.12)
+    add(ap[ete], "ETE", a_index[ete] + rng.integers(0, 90, ete.sum()), 60, 360, (0.55, 0.05, 0.4))
+    fire = (rows["type"][act_rows] == list(type_names).index("criminal_damage")) & (
+        rng.random(act_rows.size) < 0.04)
+    add(ap[fire], "fire_setters", a_index[fire] + rng.integers(0, 60, fire.sum()), 30, 90, (0.85, 0.0, 0.15))
+    n_before = np.arange(act_rows.size) - np.maximum.accumulate(
+        np.where(first_of_person, np.arange(act_rows.size), 0))
+    ppo = (n_before == 7) & (rng.random(act_rows.size) < 0.5)
+    add(ap[ppo], "PPO_prevent_deter", a_index[ppo] + rng.integers(0, 60, ppo.sum()), 180, 540, (0.5, 0.2, 0.3))
+    oth = rng.random(act_rows.size) < 0.015
+    add(ap[oth], "other", a_index[oth] + rng.integers(0, 90, oth.sum()), 30, 180, (0.7, 0.05, 0.25))
+
+    # substance misuse: a calibrated number of distinct young people starting each financial year
+    z_all = ppl["z"]
+    cand_person = np.concatenate([ap, rp])
+    cand_start = np.concatenate([a_index + rng.integers(0, 76, act_rows.size),
+                                 rd + rng.integers(30, 400, rp.size)])
+    drugs = np.concatenate([rows["type"][act_rows] == list(type_names).index("drugs"), np.zeros(rp.size, bool)])
+    cand_age = (cand_start - ppl["dob"][cand_person]) / YEAR_DAYS
+    weight = np.exp(0.6 * z_all[cand_person]) * np.where(drugs, 4.0, 1.0) * np.clip(cand_age - 10.5, 0.05, 4)
+    key = rng.exponential(1.0, cand_person.size) / weight
+    cd = cand_start.astype("datetime64[D]")
+    cy = cd.astype("datetime64[Y]").astype(np.int64) + 1970
+    cm = cd.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    fy = np.where(cm >= 4, cy, cy - 1)
+    sub = pl.DataFrame({"person": cand_person, "start": cand_start, "fy": fy, "key": key}).filter(
+        (pl.col("start") <= end) & (pl.col("fy") >= start_year)
+    )
+    sub = (
+        sub.sort("key").unique(subset=["person", "fy"], keep="first", maintain_order=True)
+        .with_columns(rank=pl.col("key").rank("ordinal").over("fy") - 1)
+        .with_columns(quota=pl.col("fy").map_elements(lambda y: _substance_quota(y, scale), return_dtype=pl.Int64))
+        .filter(pl.col("rank") < pl.col("quota"))
+        .sort("person", "start")
+    )
+    s_person = sub["person"].to_numpy()
+    s_start = sub["start"].to_numpy()
+    add(s_person, "substance_misuse", s_start, 60, 270, (0.72, 0.06, 0.22))
+
+    iv = pl.DataFrame({
+        "p": np.concatenate(iv_person), "programme": np.concatenate(iv_prog).astype(str),
+        "s": np.concatenate(iv_start), "e": np.concatenate(iv_end), "status": np.concatenate(iv_status).astype(str),
+    }).sort("p", "s", "programme")
+    interventions_df = pl.DataFrame({
+        "intervention_id": _ids("I", iv.height, 8),
+        "person_id": person_id.gather(iv["p"].to_numpy()),
+        "programme": iv["programme"],
+        "start_date": _date(iv["s"].to_numpy()),
+        "end_date": _date(iv["e"].to_numpy()),
+        "status": iv["status"],
+    })
+
+    # --- substance reviews: one at the end of most closed substance episodes, calibrated share ---
+    rng = _rng(seed, 8)
+    subs = iv.filter((pl.col("programme") == "substance_misuse") & (pl.col("e") >= 0))
+    subs = subs.filter(pl.Series(rng.random(subs.height) < 0.9))
+    r_date = subs["e"].to_numpy()
+    rdd = r_date.astype("datetime64[D]")
+    ry = rdd.astype("datetime64[Y]").astype(np.int64) + 1970
+    rm = rdd.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    rfy = np.where(rm >= 4, ry, ry - 1)
+    rev = pl.DataFrame({"p": subs["p"], "d": r_date, "fy": rfy, "u": rng.random(subs.height),
+                        "v": rng.random(subs.height)})
+    rev = rev.with_columns(
+        rank=pl.col("u").rank("ordinal").over("fy") - 1,
+        n=pl.len().over("fy"),
+        share=pl.col("fy").map_elements(_review_share, return_dtype=pl.Float64),
+    ).with_columns(good=pl.col("rank") < (pl.col("share") * pl.col("n")).round())
+    rev = rev.with_columns(
+        use_change=pl.when(pl.col("good")).then(
+            pl.when(pl.col("v") < 0.35).then(pl.lit("discontinued")).otherwise(pl.lit("reduced"))
+        ).otherwise(pl.when(pl.col("v") < 0.75).then(pl.lit("unchanged")).otherwise(pl.lit("increased")))
+    ).sort("p", "d")
+    substance_df = pl.DataFrame({
+        "person_id": person_id.gather(rev["p"].to_numpy()),
+        "review_date": _date(rev["d"].to_numpy()),
+        "use_change": rev["use_change"],
+    })
+
+    # --- referrals ---
+    ro_ = np.argsort(rd, kind="stable")
+    ref_order = np.lexsort((rd, rp))
+    referrals_df = pl.DataFrame({
+        "referral_id": _ids("R", rp.size, 7),
+        "person_id": person_id.gather(rp[ref_order]),
+        "programme": ["YISP"] * rp.size,
+        "referral_date": _date(rd[ref_order]),
+        "risk_score": pl.Series(np.where(missing, -1, risk)[ref_order]),
+        "decision": decision[ref_order],
+    }).with_columns(risk_score=pl.when(pl.col("risk_score") >= 0).then(pl.col("risk_score")).otherwise(None))
+    del ro_
+
+    # --- assessments (before the outcomes of offences that happened) ---
+    asr = np.flatnonzero(actual & (rows["asset"] >= 0))
+    assessments_df = pl.DataFrame({
+        "person_id": person_id.gather(rows["person"][asr]),
+        "assessment_date": _date(rows["asset_date"][asr]),
+        "asset_score": rows["asset"][asr].astype(np.int64),
+    })
+
+    population_df = _population(seed, yot, start_year, end_year, scale)
+
+    tables = {
+        "people": people_df, "offences": offences_df, "interventions": interventions_df,
+        "referrals": referrals_df, "assessments": assessments_df, "substance_reviews": substance_df,
+        "population": population_df,
+    }
+    tables = {name: _conform(name, tables[name]) for name in TABLE_ORDER}
+    truth = _truth(tables, all_offences, seed=seed, people=n_people, start_year=start_year,
+                   end_year=end_year, yot=yot)
+    return tables, truth
+
+
+def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select([pl.col(c).cast(t) for c, t in TABLES[name].schema.items()])
+
+
+def _substance_quota(fy: int, scale: float) -> int:
+    """Young people starting substance-misuse work in the financial year from April ``fy``: 280 in
+    2004-05 (the Barnet baseline), fewer before, growing by about 9% a year after."""
+    base = 280 * (0.93 ** (2004 - fy) if fy < 2004 else 1.09 ** (fy - 2004))
+    return int(round(base * scale))
+
+
+def _review_share(fy: int) -> float:
+    """Share of end reviews reporting reduced or discontinued use in the financial year from ``fy``."""
+    return float(min(0.9, 0.72 + 0.025 * (fy - 2004)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Truth: the planted effects measured exactly, and the calibration achieved
+# --------------------------------------------------------------------------------------------------
+
+def _periods(start_year: int, end_year: int, last_day: dt.date, months: int) -> dict[str, tuple[dt.date, dt.date]]:
+    """Calendar and financial years whose follow-up (``months`` after the period end) is complete."""
+    out: dict[str, tuple[dt.date, dt.date]] = {}
+    for y in range(start_year, end_year + 1):
+        for s, e in (calendar_year(y), financial_year(y)):
+            if s.year >= start_year and add_months(e, months) <= last_day:
+                out[f"{s.isoformat()}/{e.isoformat()}"] = (s, e)
+    return out
+
+
+def _reoffending_truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, programme: str,
+                       periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, Any]:
+    from yot.cohort import reoffending
+    from yot.extract import make_extract
+
+    bit = PROGRAMME_BIT[programme]
+    interventions = tables["interventions"]
+    if programme == "referral_order":
+        persons = tables["offences"].filter(pl.col("outcome") == "referral_order")["person_id"].unique()
+    else:
+        persons = interventions.filter(pl.col("programme") == programme)["person_id"].unique()
+    people = tables["people"].filter(pl.col("person_id").is_in(persons.implode()))
+    mine = all_offences.filter(pl.col("person_id").is_in(persons.implode()))
+    actual = make_extract(people=people, offences=mine.filter(pl.col("removed_by") == 0))
+    cf_off = mine.filter((pl.col("removed_by") & ~bit) == 0)
+    starts = interventions.filter(pl.col("programme") == programme).select("person_id", "start_date")
+    out: dict[str, Any] = {}
+    for label, (s, e) in periods.items():
+        members = reoffending(actual, s, e)
+        if programme == "referral_order":
+            treated = members.filter(pl.col("outcome") == "referral_order")
+        else:
+            treated = members.join(starts, on="person_id").filter(
+                (pl.col("start_date") >= pl.col("index_date"))
+                & (pl.col("start_date") <= pl.col("index_date") + pl.duration(days=90))
+            ).unique("person_id", maintain_order=True)
+        ids = treated["person_id"].implode()
+        cf = reoffending(
+            make_extract(people=people.filter(pl.col("person_id").is_in(ids)),
+                         offences=cf_off.filter(pl.col("person_id").is_in(ids))), s, e)
+        both = treated.select("person_id", "offence_id", "reoffended").join(
+            cf.select("person_id", pl.col("offence_id").alias("cf_offence"), pl.col("reoffended").alias("cf")),
+            on="person_id", how="left",
+        )
+        n = both.height
+        rate = float(both["reoffended"].mean()) if n else None
+        cf_rate = float(both["cf"].mean()) if n else None
+        out[label] = {
+            "start": s.isoformat(), "end": e.isoformat(), "n_treated": n,
+            "treated_rate": rate, "counterfactual_rate": cf_rate,
+            "effect": (rate - cf_rate) if n else None,
+            "index_mismatches": int((both["offence_id"] != both["cf_offence"]).fill_null(True).sum()),
+        }
+    return out
+
+
+def _fte_within(referrals: pl.DataFrame, offences: pl.DataFrame, people: pl.DataFrame) -> pl.Series:
+    """For each referral: the person's first proven offence (by outcome_date) was committed within 12
+    months after the referral date, proven within 18, at age 10-17 on its outcome date."""
+    first = (
+        offences.sort("person_id", "outcome_date", "offence_date")
+        .unique("person_id", keep="first", maintain_order=True)
+        .join(people.select("person_id", "date_of_birth"), on="person_id")
+        .select("person_id", "offence_date", "outcome_date", "date_of_birth")
+    )
+    from yot.dates import add_months_expr
+
+    r = referrals.join(first, on="person_id", how="left").with_columns(
+        fte=(pl.col("offence_date") > pl.col("referral_date"))
+        & (pl.col("offence_date") <= add_months_expr(pl.col("referral_date"), 12))
+        & (pl.col("outcome_date") <= add_months_expr(pl.col("referral_date"), 18))
+        & age_at(pl.col("date_of_birth"), pl.col("outcome_date")).is_between(10, 17)
+    )
+    return r["fte"].fill_null(False)
+
+
+def _yisp_truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, start_year: int,
+                end_year: int, last_day: dt.date) -> dict[str, Any]:
+    refs = tables["referrals"]
+    off = tables["offences"]
+    earlier = refs.join(off.select("person_id", "outcome_date"), on="person_id").filter(
+        pl.col("outcome_date") < pl.col("referral_date")
+    )["referral_id"].unique()
+    eligible = refs.filter(~pl.col("referral_id").is_in(earlier.implode()))
+    treated = eligible.filter(pl.col("decision") == "accepted")
+    cf_off = all_offences.filter((pl.col("removed_by") & ~PROGRAMME_BIT["YISP"]) == 0)
+    treated = treated.with_columns(
+        fte=_fte_within(treated, off, tables["people"]),
+        cf=_fte_within(treated, cf_off, tables["people"]),
+    )
+    periods = {"all": (dt.date(start_year, 1, 1), dt.date(end_year, 12, 31))}
+    periods.update(_periods(start_year, end_year, last_day, 18))
+    out: dict[str, Any] = {}
+    for label, (s, e) in periods.items():
+        t = treated.filter(pl.col("referral_date").is_between(s, e)
+                           & (pl.col("referral_date") <= pl.lit(add_months(last_day, -18))))
+        n = t.height
+        out[label] = {
+            "start": s.isoformat(), "end": e.isoformat(), "n_treated": n,
+            "treated_rate": float(t["fte"].mean()) if n else None,
+            "counterfactual_rate": float(t["cf"].mean()) if n else None,
+            "effect": float(t["fte"].mean() - t["cf"].mean()) if n else None,
+        }
+    return out
+
+
+PLANTED = {
+    "ISSP": "offered once, at a young person's first community or custody outcome, with a chance rising "
+            "with custody, previous proven offences, Asset score and gravity; starts 0-60 days after the "
+            "index date; with probability {p} the young person commits no offence in the 12 months "
+            "after the start",
+    "restorative_justice": "offered once, at the first proven offence, mostly pre-court and first-tier, "
+                           "more for offences with victims and younger children; starts 7-80 days after the "
+                           "index date; with probability {p} no offence in the 12 months after the start",
+    "referral_order": "the first referral order (first court appearance, decided by gravity and the "
+                      "visible record); with probability {p} no offence in the 12 months after the outcome",
+    "YISP": "accepted referrals of children with no proven offence (acceptance rises with risk score, "
+            "falls with age; no_capacity more before 2005); with probability {p} no offence in the 12 "
+            "months after the referral",
+}
+
+
+def _truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, **gen: Any) -> dict[str, Any]:
+    from yot.cohort import reoffending
+    from yot.extract import make_extract
+
+    last_day = tables["offences"]["outcome_date"].max()
+    start_year, end_year = gen["start_year"], gen["end_year"]
+    periods = _periods(start_year, end_year, last_day, 18)
+    programmes: dict[str, Any] = {}
+    for prog in ("ISSP", "restorative_justice", "referral_order"):
+        programmes[prog] = {
+            "outcome": "reoffending",
+            "measure": "one-year proven binary reoffending (F=12, W=6 months), treated actual minus "
+                       "treated counterfactual, cohort members treated as METHODS.md defines",
+            "planted": PLANTED[prog].format(p=DESIST[prog]),
+            "desistance_probability": DESIST[prog],
+            "periods": _reoffending_truth(tables, all_offences, prog, periods),
+        }
+    programmes["YISP"] = {
+        "outcome": "first_time_entrant",
+        "measure": "first-time entry with offence_date within 12 months after the referral and "
+                   "outcome_date within 18 months, accepted referrals of children with no earlier proven "
+                   "offence, actual minus counterfactual; periods bound the referral date",
+        "planted": PLANTED["YISP"].format(p=DESIST["YISP"]),
+        "desistance_probability": DESIST["YISP"],
+        "periods": _yisp_truth(tables, all_offences, start_year, end_year, last_day),
+    }
+    for prog in ("substance_misuse", "ETE", "fire_setters", "PPO_prevent_deter", "other"):
+        programmes[prog] = {"outcome": "reoffending", "planted": "no effect", "effect": 0.0}
+
+    calibration: dict[str, Any] = {}
+    extract = make_extract(people=tables["people"], offences=tables["offences"])
+    if start_year <= 2003 <= end_year:
+        m = reoffending(extract, dt.date(2003, 1, 1), dt.date(2003, 12, 31))
+        calibration["reoffending_2003"] = {
+            "cohort_size": m.height, "reoffenders": int(m["reoffended"].sum()),
+            "binary_rate": float(m["reoffended"].mean()) if m.height else None, "target": 0.282,
+        }
+    s, e = financial_year(2004)
+    iv = tables["interventions"]
+    calibration["substance_starts_2004_05"] = {
+        "young_people": iv.filter((pl.col("programme") == "substance_misuse")
+                                  & pl.col("start_date").is_between(s, e))["person_id"].n_unique(),
+        "target": round(280 * gen["people"] / DEFAULT_PEOPLE),
+    }
+    rv = tables["substance_reviews"].filter(pl.col("review_date").is_between(s, e))
+    calibration["substance_reviews_2004_05"] = {
+        "reviews": rv.height,
+        "reduced_or_discontinued": float(rv["use_change"].is_in(["reduced", "discontinued"]).mean())
+        if rv.height else None,
+        "target": 0.72,
+    }
+    return {
+        "generator": {"module": "yot.synth", **gen},
+        "extract_date": last_day.isoformat() if last_day else None,
+        "rows": {name: t.height for name, t in tables.items()},
+        "calibration": calibration,
+        "programmes": programmes,
+    }
+
+
+def write(tables: dict[str, pl.DataFrame], truth: dict[str, Any], out: Path, format: str = "parquet") -> list[Path]:
+    """Write ``<table>.parquet`` (or ``.csv``) for every table and ``truth.json`` into ``out``."""
+    if format not in ("parquet", "csv"):
+        raise ValueError(f"format must be parquet or csv, not {format!r}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name in TABLE_ORDER:
+        path = out / f"{name}.{format}"
+        other = out / f"{name}.{'csv' if format == 'parquet' else 'parquet'}"
+        if other.exists():
+            other.unlink()
+        if format == "parquet":
+            tables[name].write_parquet(path, compression="zstd", statistics=True)
+        else:
+            tables[name].write_csv(path, date_format="%Y-%m-%d")
+        written.append(path)
+    path = out / "truth.json"
+    path.write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
