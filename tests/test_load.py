@@ -300,6 +300,23 @@ def test_header_only_csv_is_an_empty_table(tmp_path: Path) -> None:
     assert extract.offences.schema == TABLES["offences"].schema
 
 
+def test_windows_line_endings(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path / "x")
+    (folder / "people.csv").write_bytes(("\r\n".join([PEOPLE, *GOOD_PEOPLE]) + "\r\n").encode())
+    extract = load_extract(folder)
+    assert extract.problems == ()
+    assert extract.people.get_column("yot").to_list() == ["Barnet", "Barnet"]
+
+
+def test_blank_lines_are_not_rows_but_keep_their_place(tmp_path: Path) -> None:
+    # line 3 of the file is blank and line 5 holds only commas: neither is a record; the rows after
+    # them keep their place in the file (data row 4 is the bad date)
+    offences = [GOOD_OFFENCES[0], "", GOOD_OFFENCES[1], ",,,,,,,", "O3,P1,2005-01-10,2005-02-31,theft,3,fine,", ""]
+    extract = load_extract(make_dir(tmp_path / "x", offences=offences))
+    assert extract.counts["offences"] == TableCount(3, 2, 1)
+    assert extract.problems == (Problem("offences", 5, "outcome_date", "bad_date", "2005-02-31"),)
+
+
 def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path) -> None:
     folder = make_dir(tmp_path / "x")
     (folder / "people.csv").write_bytes(("\ufeff" + PEOPLE + "\n" + "\n".join(GOOD_PEOPLE) + "\n").encode("utf-8"))

@@ -46,6 +46,7 @@ RULE_SEPARATOR = "; "
 
 _DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
 _INTEGER_TEXT = r"^-?\d{1,18}$"
+_ROW = "__row"
 _IDENTIFIER_HINT = "identifiers must be strings: leading zeros would be lost"
 
 
@@ -102,11 +103,16 @@ def _first_long_line(path: Path) -> int | None:
 
 
 def read_csv_text(path: Path) -> pl.DataFrame:
-    """A CSV file as read, every column as text (an empty field is missing)."""
+    """A CSV file as read, every column as text (an empty field is missing), with its data-row
+    positions in ``__row``.
+
+    A line with no values at all (a blank line, or only commas) holds no record and is skipped; the
+    positions of the other rows still count it, so they match the file's lines.
+    """
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty (0 bytes): expected at least a header row")
     try:
-        frame = pl.read_csv(path, infer_schema=False)
+        frame = pl.read_csv(path, infer_schema=False, row_index_name=_ROW, row_index_offset=1)
     except pl.exceptions.NoDataError:
         raise LoadError(f"{path}: the file is empty: expected at least a header row") from None
     except pl.exceptions.ComputeError as exc:
@@ -122,7 +128,8 @@ def read_csv_text(path: Path) -> pl.DataFrame:
     if duplicated:
         base = re.fullmatch(r"(.+)_duplicated_\d+", duplicated[0])[1]  # type: ignore[index]
         raise LoadError(f"{path}: column {base!r} appears more than once in the header")
-    return frame
+    values = [c for c in frame.columns if c != _ROW]
+    return frame.filter(~pl.all_horizontal(pl.col(values).is_null()))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -175,9 +182,10 @@ def check_columns(path: Path, table: Table, frame: pl.DataFrame) -> None:
         if column.name not in frame.columns:
             if not column.required:
                 continue
-            near = [c for c in frame.columns if c.strip().lower() == column.name]
+            columns = [c for c in frame.columns if c != _ROW]
+            near = [c for c in columns if c.strip().lower() == column.name]
             hint = f" (found {near[0]!r}: column names are exact and lower case)" if near else ""
-            found = ", ".join(frame.columns[:12]) + (", ..." if frame.width > 12 else "")
+            found = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
             raise LoadError(f"{path}: column {column.name!r} is missing{hint}; columns found: {found}")
         dtype = frame.schema[column.name]
         if _is_identifier(column) and dtype.is_numeric():
@@ -190,6 +198,9 @@ def text_frame(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     contract = set(table.column_names)
     exprs = []
     for name, dtype in frame.schema.items():
+        if name == _ROW:
+            exprs.append(pl.col(name))
+            continue
         text = as_text(name, dtype)
         if name in contract:
             text = pl.when(text == "").then(pl.lit(None, pl.String)).otherwise(text).alias(name)
@@ -344,7 +355,9 @@ def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series
     per row, column and rule.
     """
     checks = table_checks(table, accepted_people)
-    file_columns = frame.columns
+    if _ROW not in frame.columns:
+        frame = frame.with_row_index(_ROW, offset=1)
+    file_columns = [c for c in frame.columns if c != _ROW]
     extras = [c for c in file_columns if c not in table.column_names]
     flags = [f"__broken_{i}" for i in range(len(checks))]
     row_name = ROW_COLUMN if ROW_COLUMN not in file_columns else f"_{ROW_COLUMN}"
@@ -353,8 +366,7 @@ def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series
     parsed = [e for c in table.columns if (e := _parse(c)) is not None]
     text = (
         text_frame(table, frame)
-        .with_row_index("__row", offset=1)
-        .with_columns(pl.col("__row").cast(pl.Int64), *parsed)
+        .with_columns(pl.col(_ROW).cast(pl.Int64), *parsed)
         .with_columns(*[check.broken.fill_null(False).alias(flag) for check, flag in zip(checks, flags)])
     )
     rule_flags = {
@@ -373,7 +385,7 @@ def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series
         originals = frame.select(extras).filter(~bad)
         accepted = pl.concat([accepted, originals], how="horizontal")
     quarantine = text.filter(bad).select(
-        *file_columns, pl.col("__row").alias(row_name), rule_text.alias(rule_name)
+        *file_columns, pl.col(_ROW).alias(row_name), rule_text.alias(rule_name)
     )
     problems = problem_rows(table.name, text, checks, flags)
     count = TableCount(read=frame.height, accepted=accepted.height, quarantined=quarantine.height)
@@ -385,7 +397,7 @@ def problem_rows(table: str, text: pl.DataFrame, checks: list[_Check], flags: li
     parts = [
         text.filter(pl.col(flag)).select(
             pl.lit(table).alias("table"),
-            pl.col("__row").alias("row"),
+            pl.col(_ROW).alias("row"),
             pl.lit(check.column).alias("column"),
             pl.lit(check.rule).alias("rule"),
             check.value.cast(pl.String).alias("value"),
