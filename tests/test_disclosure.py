@@ -544,3 +544,20 @@ def test_an_empty_table_stays_empty(tmp_path):
     assert out.height == 0 and out.schema["n"] == pl.String
     assert suppress_for_chart(empty, "n").height == 0
     assert read_csv(publish_table(out, tmp_path / "e.csv")) == [["tier", "n", "rate", "notes"]]
+
+
+def test_complements_hide_a_count_whose_complement_is_small():
+    frame = pl.DataFrame(
+        {"tier": ["pre_court", "first_tier", "custody"], "cohort_size": [40, 30, 8],
+         "reoffenders": [10, 12, 6], "binary_rate": [0.25, 0.4, 0.75]}
+    )
+    plain = suppress(frame, ["cohort_size", "reoffenders"], rates={"binary_rate": ["reoffenders", "cohort_size"]})
+    assert col(plain, "reoffenders") == ["10", "12", "6"]
+    out = suppress(frame, ["cohort_size", "reoffenders"], rates={"binary_rate": ["reoffenders", "cohort_size"]},
+                   complements={"reoffenders": "cohort_size"})
+    # custody: 8 - 6 = 2 did not reoffend, so 6 goes; then its column's next smallest, 10.
+    assert col(out, "reoffenders") == [C, "12", C]
+    assert col(out, "binary_rate") == [C, "0.4", C]
+    assert col(out, "cohort_size") == ["40", "30", "8"]
+    with pytest.raises(KeyError):
+        suppress(frame, ["cohort_size"], complements={"reoffenders": "cohort_size"})

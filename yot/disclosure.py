@@ -115,6 +115,7 @@ def suppression_mask(
     total_col: str | None = None,
     columns_add_up: bool = True,
     rows_add_up: bool = False,
+    complements: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """Which count cells to suppress: one boolean column per count column, True = show ``[c]``.
 
@@ -130,6 +131,10 @@ def suppression_mask(
     (default) says each count column's rows add up to a total published elsewhere (such as the
     headline cohort size), so it is protected all the same; set it False when the rows do not add up
     (years, overlapping groups). ``rows_add_up`` says the same of the count columns of a row.
+
+    ``complements`` maps a count to the total it is part of (``{"reoffenders": "cohort_size"}``):
+    the difference (the non-reoffenders) is a count too, and when it is from 1 to
+    ``threshold - 1`` the count is suppressed as if it were small itself.
     """
     frame = as_polars(frame)
     _check_threshold(threshold)
@@ -148,6 +153,16 @@ def suppression_mask(
         for i in range(n_rows)
         if is_confidential(grid[j][i], threshold)
     }
+    for part, whole in (complements or {}).items():
+        if part not in cols:
+            raise KeyError(f"complements: {part!r} is not one of the count columns")
+        if whole not in frame.columns:
+            raise KeyError(f"complements: {whole!r} is not in the table")
+        j = cols.index(part)
+        for i, total in enumerate(_count_values(frame, whole)):
+            value = grid[j][i]
+            if value is not None and total is not None and is_confidential(total - value, threshold):
+                suppressed.add((i, j))
     total_cells: set[tuple[int, int]] = set()
     if total_row and n_rows:
         total_cells |= {(n_rows - 1, j) for j in range(len(cols))}
@@ -212,13 +227,15 @@ def suppress(
     total_col: str | None = None,
     columns_add_up: bool = True,
     rows_add_up: bool = False,
+    complements: Mapping[str, str] | None = None,
     formats: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """The publishable table: counts and rates as text, confidential cells shown as ``[c]``.
 
     ``counts`` are the count columns (people or events); every count from 1 to ``threshold - 1`` is
     ``[c]``, and so is every cell that secondary suppression needs (see ``suppression_mask`` for
-    ``total_row``, ``total_col``, ``columns_add_up`` and ``rows_add_up``). ``rates`` maps each rate,
+    ``total_row``, ``total_col``, ``columns_add_up``, ``rows_add_up`` and ``complements``, which
+    hides e.g. reoffenders when the non-reoffenders are few). ``rates`` maps each rate,
     percentage or interval column to the count column(s) it is built from: the rate is ``[c]`` in
     every row where one of them is. Missing counts are ``[x]`` (not available); a missing rate is
     ``[z]`` (not applicable) when one of its counts is 0 (a rate of nobody), else ``[x]``.
@@ -237,7 +254,7 @@ def suppress(
         count_cols.append(total_col)
     mask = suppression_mask(
         frame, list(counts), threshold=threshold, total_row=total_row, total_col=total_col,
-        columns_add_up=columns_add_up, rows_add_up=rows_add_up,
+        columns_add_up=columns_add_up, rows_add_up=rows_add_up, complements=complements,
     )
     # Counts a rate is built from but not named in ``counts`` are protected down their column
     # (not across rows: they are not parts of ``total_col``).
