@@ -1,0 +1,433 @@
+"""The proven reoffending measures and their breakdowns (METHODS.md "Measures"), and the reoffending
+target (METHODS.md "Targets").
+
+Every function here takes the cohort members as :func:`yot.cohort.reoffending` gives them (one row per
+member with ``reoffended``, ``reoffences`` and ``days_to_first_reoffence``) or the extract itself.
+The counting is one polars ``group_by`` over (period, breakdown, group); the only Python loops run over
+the handful of groups that come out of it, to attach Wilson intervals.
+
+Breakdowns always list every category of the data contract, in contract order, even when no member
+falls in it (cohort_size 0, counts 0, rates None), so JSON and published tables keep the same shape
+from one cohort to the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from scipy import stats as sps
+from statsmodels.stats.power import NormalIndPower
+
+from yot.cohort import AGE_BANDS, default_extract_date, is_complete, reoffending
+from yot.contract import ETHNICITIES, SEXES, TIER_ORDER
+from yot.extract import Extract
+from yot.params import period_bounds, period_name
+from yot.stats import detectable_proportion_change, proportion_difference, wilson_interval
+from yot.targets import Mode, TargetResult, is_met, rag_status, target_value
+
+BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "tier": TIER_ORDER,
+    "sex": SEXES,
+    "age_band": AGE_BANDS,
+    "ethnicity": ETHNICITIES,
+}
+"""Each breakdown of METHODS.md "Measures" and its categories, in the order outputs list them."""
+
+HEADLINE_KEYS: tuple[str, ...] = (
+    "cohort_size", "reoffenders", "reoffences", "binary_rate", "binary_rate_ci", "frequency_rate",
+    "reoffences_per_reoffender",
+)
+"""The measures of the ``metrics --json`` shape, overall and inside ``by``."""
+
+DAY_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-90", 0, 90), ("91-180", 91, 180), ("181-270", 181, 270), ("271-365", 271, 365), ("366+", 366, None),
+)
+"""Days to first reoffence, banded. ``366+`` catches the 366th day of a 12-month follow-up that spans
+a 29 February, and longer follow-ups, so the bands always add up to the reoffenders."""
+
+TABLE_COLUMNS: tuple[str, ...] = (
+    "period", "year", "start", "end", "complete", "breakdown", "group", "cohort_size", "reoffenders",
+    "reoffences", "binary_rate", "ci_low", "ci_high", "frequency_rate", "reoffences_per_reoffender",
+    "days_median", "days_q1", "days_q3", *(f"days_{label.replace('-', '_').replace('+', '_plus')}"
+                                            for label, _, _ in DAY_BANDS),
+)
+"""Columns of :func:`measures_table`: one row per period x breakdown x group."""
+
+_DAYS = pl.col("days_to_first_reoffence")
+_BAND_COLUMNS: tuple[str, ...] = TABLE_COLUMNS[-len(DAY_BANDS):]
+
+
+def _count_aggs() -> list[pl.Expr]:
+    """The per-group counts every measure is derived from (days quartiles: linear interpolation)."""
+    bands = [
+        (_DAYS >= low if high is None else _DAYS.is_between(low, high)).sum().cast(pl.Int64).alias(name)
+        for (_, low, high), name in zip(DAY_BANDS, _BAND_COLUMNS, strict=True)
+    ]
+    return [
+        pl.len().cast(pl.Int64).alias("cohort_size"),
+        pl.col("reoffended").sum().cast(pl.Int64).alias("reoffenders"),
+        pl.col("reoffences").sum().cast(pl.Int64).alias("reoffences"),
+        _DAYS.median().alias("days_median"),
+        _DAYS.quantile(0.25, interpolation="linear").alias("days_q1"),
+        _DAYS.quantile(0.75, interpolation="linear").alias("days_q3"),
+        *bands,
+    ]
+
+
+def _rates() -> list[pl.Expr]:
+    """binary_rate, frequency_rate and reoffences_per_reoffender; null where the denominator is 0."""
+    n, r = pl.col("cohort_size"), pl.col("reoffenders")
+    return [
+        pl.when(n > 0).then(r / n).alias("binary_rate"),
+        pl.when(n > 0).then(pl.col("reoffences") / n).alias("frequency_rate"),
+        pl.when(r > 0).then(pl.col("reoffences") / r).alias("reoffences_per_reoffender"),
+    ]
+
+
+def _long(members: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """Each member once per breakdown (and once under ``all``), as (breakdown, group) rows."""
+    lazy = members.lazy() if isinstance(members, pl.DataFrame) else members
+    keep = [c for c in ("period",) if c in lazy.collect_schema()]
+    values = [*keep, "reoffended", "reoffences", "days_to_first_reoffence"]
+    overall = lazy.select(*values, breakdown=pl.lit("all"), group=pl.lit("all"))
+    parts = [
+        lazy.select(*values, breakdown=pl.lit(name), group=pl.col(name).cast(pl.String)) for name in BREAKDOWNS
+    ]
+    return pl.concat([overall, *parts], how="vertical")
+
+
+def _skeleton() -> pl.DataFrame:
+    """Every (breakdown, group) the outputs list, in output order."""
+    rows = [("all", "all")] + [(b, g) for b, groups in BREAKDOWNS.items() for g in groups]
+    return pl.DataFrame(
+        {"breakdown": [b for b, _ in rows], "group": [g for _, g in rows], "order": list(range(len(rows)))},
+        schema={"breakdown": pl.String, "group": pl.String, "order": pl.Int64},
+    )
+
+
+def group_counts(members: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Counts and rates of every (breakdown, group), and per ``period`` when the members carry one.
+
+    One ``group_by`` over all groups; groups with no members appear with zeros and null rates.
+    Members whose category is not in the contract (possible only in unvalidated hand-made extracts)
+    count in ``all`` but in no breakdown group.
+    """
+    long = _long(members)
+    by_period = "period" in long.collect_schema()
+    keys = ["period", "breakdown", "group"] if by_period else ["breakdown", "group"]
+    counts = long.group_by(keys).agg(_count_aggs())
+    skeleton = _skeleton().lazy()
+    if by_period:
+        periods = long.select(pl.col("period").unique())
+        skeleton = periods.join(skeleton, how="cross")
+    zero = [pl.col(c).fill_null(0) for c in ("cohort_size", "reoffenders", "reoffences", *_BAND_COLUMNS)]
+    return (
+        skeleton.join(counts, on=keys, how="left")
+        .with_columns(zero)
+        .with_columns(_rates())
+        .sort([*(["period"] if by_period else []), "order"])
+        .drop("order")
+        .collect()
+    )
+
+
+def _with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
+    """Adds the 95% Wilson interval of binary_rate (``ci_low``, ``ci_high``), one call per group."""
+    intervals = [
+        wilson_interval(r, n) for r, n in zip(frame["reoffenders"].to_list(), frame["cohort_size"].to_list(),
+                                              strict=True)
+    ]
+    return frame.with_columns(
+        ci_low=pl.Series([lo for lo, _ in intervals], dtype=pl.Float64),
+        ci_high=pl.Series([hi for _, hi in intervals], dtype=pl.Float64),
+    )
+
+
+def _num(value: Any) -> Any:
+    """A plain JSON number (ints stay ints)."""
+    if value is None:
+        return None
+    return int(value) if isinstance(value, int) else float(value)
+
+
+def _measures_of(row: dict[str, Any]) -> dict[str, Any]:
+    """The measures dict of one group from its row of :func:`group_counts`."""
+    low, high = wilson_interval(row["reoffenders"], row["cohort_size"])
+    return {
+        "cohort_size": row["cohort_size"],
+        "reoffenders": row["reoffenders"],
+        "reoffences": row["reoffences"],
+        "binary_rate": _num(row["binary_rate"]),
+        "binary_rate_ci": [low, high],
+        "frequency_rate": _num(row["frequency_rate"]),
+        "reoffences_per_reoffender": _num(row["reoffences_per_reoffender"]),
+        "days_to_first_reoffence": {
+            "median": _num(row["days_median"]),
+            "q1": _num(row["days_q1"]),
+            "q3": _num(row["days_q3"]),
+            "bands": {label: row[col] for (label, _, _), col in zip(DAY_BANDS, _BAND_COLUMNS, strict=True)},
+        },
+    }
+
+
+def measures(members: pl.DataFrame) -> dict[str, Any]:
+    """The measures of a cohort (METHODS.md "Measures").
+
+    cohort_size, reoffenders (members with at least one reoffence), reoffences, binary_rate with its
+    95% Wilson interval ``binary_rate_ci`` = [low, high], frequency_rate, reoffences_per_reoffender
+    (None when there are no reoffenders) and ``days_to_first_reoffence``: median, quartiles (linear
+    interpolation) and counts of reoffenders by days band (0-90, 91-180, 181-270, 271-365, 366+).
+    An empty cohort gives zeros, None rates and a [None, None] interval.
+    """
+    row = group_counts(members).row(0, named=True)
+    return _measures_of(row)
+
+
+def breakdowns(members: pl.DataFrame) -> dict[str, dict[str, dict[str, Any]]]:
+    """The measures of :func:`measures` by tier, sex, age band and ethnicity.
+
+    ``{"tier": {"pre_court": {...}, "first_tier": ..., "community": ..., "custody": ...}, "sex": {M, F,
+    U}, "age_band": {"10-14", "15-17"}, "ethnicity": {contract order}}``: every category always
+    appears, with zeros and None rates when no member falls in it.
+    """
+    out: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in BREAKDOWNS}
+    for row in group_counts(members).filter(pl.col("breakdown") != "all").iter_rows(named=True):
+        out[row["breakdown"]][row["group"]] = _measures_of(row)
+    return out
+
+
+def headline(measures_dict: dict[str, Any]) -> dict[str, Any]:
+    """Only the ``metrics --json`` measures (cohort_size .. reoffences_per_reoffender) of a measures dict."""
+    return {key: measures_dict[key] for key in HEADLINE_KEYS}
+
+
+def _check_period(start: dt.date, end: dt.date) -> None:
+    if start > end:
+        raise ValueError(f"the period starts ({start}) after it ends ({end})")
+
+
+def cohort_metrics(
+    extract: Extract,
+    start: dt.date,
+    end: dt.date,
+    follow_up_months: int = 12,
+    waiting_months: int = 6,
+    extract_date: dt.date | None = None,
+) -> dict[str, Any]:
+    """The ``metrics --json`` result of the cohort ``start <= index_date <= end``.
+
+    Exact figures (analyst-facing, no suppression). ``extract_date`` defaults to the latest
+    outcome_date in the extract; ``complete`` says whether the cohort's figures are final.
+    """
+    _check_period(start, end)
+    members = reoffending(extract, start, end, follow_up_months, waiting_months)
+    as_of = extract_date if extract_date is not None else default_extract_date(extract)
+    rows = group_counts(members)
+    overall = _measures_of(rows.row(0, named=True))
+    by: dict[str, dict[str, Any]] = {name: {} for name in BREAKDOWNS}
+    for row in rows.slice(1).iter_rows(named=True):
+        by[row["breakdown"]][row["group"]] = headline(_measures_of(row))
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "follow_up_months": follow_up_months,
+        "waiting_months": waiting_months,
+        "extract_date": as_of.isoformat() if as_of is not None else None,
+        "complete": is_complete(end, as_of, follow_up_months, waiting_months),
+        **headline(overall),
+        "by": by,
+    }
+
+
+def cohort_members(
+    extract: Extract,
+    periods: Sequence[tuple[str, dt.date, dt.date]],
+    follow_up_months: int = 12,
+    waiting_months: int = 6,
+) -> pl.DataFrame:
+    """The members of several cohorts, stacked, with a ``period`` column naming each one."""
+    frames = []
+    for label, start, end in periods:
+        _check_period(start, end)
+        frames.append(
+            reoffending(extract, start, end, follow_up_months, waiting_months)
+            .select(pl.lit(label).alias("period"), pl.all())
+        )
+    return pl.concat(frames, how="vertical") if frames else pl.DataFrame()
+
+
+def measures_table(
+    extract: Extract,
+    periods: Sequence[tuple[str, dt.date, dt.date]],
+    follow_up_months: int = 12,
+    waiting_months: int = 6,
+    extract_date: dt.date | None = None,
+) -> pl.DataFrame:
+    """A tidy table of the measures: one row per period x breakdown x group (columns ``TABLE_COLUMNS``).
+
+    ``periods`` are (label, start, end). ``breakdown`` is ``all`` (with group ``all``), ``tier``,
+    ``sex``, ``age_band`` or ``ethnicity``; every contract category appears. ``complete`` is False
+    for a provisional cohort. ``year`` is null here (see :func:`measures_by_year`).
+    """
+    as_of = extract_date if extract_date is not None else default_extract_date(extract)
+    bounds = pl.DataFrame(
+        {
+            "period": [label for label, _, _ in periods],
+            "start": [start for _, start, _ in periods],
+            "end": [end for _, _, end in periods],
+            "complete": [is_complete(end, as_of, follow_up_months, waiting_months) for _, _, end in periods],
+            "order": list(range(len(periods))),
+        },
+        schema={"period": pl.String, "start": pl.Date, "end": pl.Date, "complete": pl.Boolean, "order": pl.Int64},
+    )
+    members = cohort_members(extract, periods, follow_up_months, waiting_months)
+    if members.is_empty():  # no member in any period: still list every period and group
+        members = pl.DataFrame(schema={"period": pl.String, "reoffended": pl.Boolean, "reoffences": pl.Int64,
+                                       "days_to_first_reoffence": pl.Int64, **{b: pl.String for b in BREAKDOWNS}})
+    counts = group_counts(members)  # periods with no members are filled with zeros below
+    skeleton = bounds.join(_skeleton(), how="cross").rename({"order_right": "group_order"})
+    table = (
+        skeleton.join(counts, on=["period", "breakdown", "group"], how="left")
+        .with_columns(pl.col(c).fill_null(0) for c in ("cohort_size", "reoffenders", "reoffences", *_BAND_COLUMNS))
+        .sort(["order", "group_order"])
+        .with_columns(year=pl.lit(None, dtype=pl.Int64))
+    )
+    return _with_intervals(table).select(TABLE_COLUMNS)
+
+
+def measures_by_year(
+    extract: Extract,
+    years: Sequence[int],
+    period: str = "calendar",
+    follow_up_months: int = 12,
+    waiting_months: int = 6,
+    extract_date: dt.date | None = None,
+) -> pl.DataFrame:
+    """:func:`measures_table` for the cohort of each of ``years``: ``period`` is ``calendar``
+    (1 Jan-31 Dec), ``financial`` (1 Apr-31 Mar) or ``october_december``; ``year`` is filled in."""
+    periods = [(period_name(period, y), *period_bounds(period, y)) for y in years]
+    table = measures_table(extract, periods, follow_up_months, waiting_months, extract_date)
+    years_of = pl.DataFrame({"period": [p for p, _, _ in periods], "y": list(years)},
+                            schema={"period": pl.String, "y": pl.Int64})
+    return (
+        table.join(years_of, on="period", how="left", maintain_order="left")
+        .with_columns(year=pl.col("y"))
+        .select(TABLE_COLUMNS)
+    )
+
+
+# ----------------------------------------------------------------------------------------- targets
+def _one_sample_p_value(successes: int, n: int, value: float) -> float | None:
+    """Exact binomial test of ``successes / n`` against a fixed proportion ``value`` (two-sided)."""
+    if n <= 0 or not 0 <= value <= 1:
+        return None
+    return float(sps.binomtest(successes, n, value).pvalue)
+
+
+def _one_sample_detectable(value: float, n: int, power: float = 0.8, alpha: float = 0.05) -> float | None:
+    """Smallest fall from a fixed ``value`` a cohort of ``n`` could detect (one-sample, Cohen's h)."""
+    if n <= 0 or not 0 < value < 1:
+        return None
+    h = NormalIndPower().solve_power(effect_size=None, nobs1=n, ratio=0, alpha=alpha, power=power,
+                                     alternative="two-sided")
+    phi = 2 * math.asin(math.sqrt(value)) - float(h)
+    return float(value - math.sin(max(phi, 0.0) / 2) ** 2)
+
+
+def reoffending_target_results(
+    extract: Extract,
+    years: list[int],
+    period: str,
+    follow_up_months: int = 12,
+    waiting_months: int = 6,
+    extract_date: dt.date | None = None,
+    baseline_year: int = 2003,
+    baseline_value: float = 0.282,
+    change_per_year: float = -0.05,
+    mode: Mode = "relative",
+    by_tier: bool = False,
+) -> list[TargetResult]:
+    """The reoffending target of each year (METHODS.md "Targets"): binary rate against the trajectory.
+
+    ``target(y) = baseline_value * (1 + change_per_year) ** (y - baseline_year)`` (``points``: the
+    change is added each year); a 5% cut a year is ``change_per_year = -0.05``. Observed: the year's
+    binary rate with its Wilson 95% interval. The change from baseline is tested against the
+    baseline-year cohort of the extract (two-proportion score test) when that cohort is in the
+    extract, otherwise against ``baseline_value`` itself (exact binomial test); ``note`` says which.
+    The detectable change (80% power, 5% two-sided) uses the same cohort sizes.
+
+    ``by_tier`` adds, per year, one result per tier, each with the same change per year from the
+    baseline-year cohort's own tier rate in the data. A tier with no member in the baseline-year
+    cohort has no baseline and gets no result.
+    """
+    years = list(years)
+    all_years = sorted(set(years) | {baseline_year})
+    table = measures_by_year(extract, all_years, period, follow_up_months, waiting_months, extract_date)
+    rule = (
+        f"METHODS.md Reoffences: F={follow_up_months} months, W={waiting_months} months; binary rate, "
+        f"Wilson 95%; target {mode} {change_per_year:+g} a year from {baseline_year}"
+    )
+    groups = [("all", "all")] + ([("tier", t) for t in TIER_ORDER] if by_tier else [])
+    results: list[TargetResult] = []
+    for breakdown, group in groups:
+        rows = table.filter((pl.col("breakdown") == breakdown) & (pl.col("group") == group))
+        by_year = {r["year"]: r for r in rows.iter_rows(named=True)}
+        base = by_year[baseline_year]
+        base_n, base_x = base["cohort_size"], base["reoffenders"]
+        if breakdown == "all":
+            base_value = baseline_value
+            measure = "Binary reoffending rate"
+            base_label = f"{period_name(period, baseline_year)} cohort"
+        else:
+            if base_n == 0:
+                continue
+            base_value = base_x / base_n
+            measure = f"Binary reoffending rate, {group.replace('_', ' ')}"
+            base_label = f"{period_name(period, baseline_year)} {group.replace('_', ' ')} cohort, from the data"
+        for year in years:
+            row = by_year[year]
+            n, x = row["cohort_size"], row["reoffenders"]
+            observed = row["binary_rate"]
+            target = target_value(base_value, baseline_year, change_per_year, year, mode)
+            ci = (row["ci_low"], row["ci_high"])
+            if base_n > 0:
+                p_value = proportion_difference(x, n, base_x, base_n)[3]
+                detectable = detectable_proportion_change(base_value, base_n, n)
+                note = (f"change from baseline: two-proportion score test against the {baseline_year} cohort "
+                        f"in the extract ({base_n} young people)")
+            else:
+                p_value = _one_sample_p_value(x, n, base_value)
+                detectable = _one_sample_detectable(base_value, n)
+                note = (f"the {baseline_year} cohort is not in the extract: change from baseline tested with an "
+                        f"exact binomial test against the baseline value {base_value:.1%}")
+            if year == baseline_year:
+                p_value, note = None, "the baseline year itself"
+            if not row["complete"]:
+                note += "; provisional: the cohort is not yet complete"
+            results.append(TargetResult(
+                area="Proven reoffending",
+                measure=measure,
+                period_label=row["period"],
+                year=year,
+                unit="proportion",
+                lower_is_better=True,
+                baseline_label=base_label,
+                baseline_value=float(base_value),
+                target_value=float(target),
+                observed=observed,
+                ci_low=ci[0],
+                ci_high=ci[1],
+                denominator=n,
+                met=is_met(observed, target, lower_is_better=True),
+                p_value=p_value,
+                significant=None if p_value is None else p_value < 0.05,
+                detectable_change=detectable if n > 0 else None,
+                status=rag_status(observed, target, base_value, lower_is_better=True, ci=ci),
+                provisional=not row["complete"],
+                rule=rule,
+                note=note,
+            ))
+    return results
