@@ -214,6 +214,20 @@ def set_theme() -> None:
     })
 
 
+def year_axis(ax: Any) -> None:
+    """Whole years on the x axis (no 2002.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def percent_axis(ax: Any, axis: str = "y") -> None:
+    """Proportions shown as percentages on an axis."""
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
 # ----------------------------------------------------------------------------------- pack pages
 @dataclass(frozen=True)
 class PageLink:
