@@ -373,10 +373,7 @@ def symbols_in(frame: pl.DataFrame) -> list[str]:
 def symbol_meaning(symbol: str, threshold: int = DEFAULT_THRESHOLD) -> str:
     """What a GSS symbol means in this suite, in words for the key."""
     if symbol == CONFIDENTIAL:
-        return (
-            f"confidential: a count from 1 to {threshold - 1}, a figure built from one, or a cell "
-            "hidden so that one cannot be worked out from a total"
-        )
+        return f"confidential: a count from 1 to {threshold - 1}, or a figure that would reveal one"
     if symbol == PROVISIONAL:
         return "provisional: the follow-up or waiting period is not over yet, so the figure may rise"
     return SYMBOLS[symbol]
