@@ -52,12 +52,14 @@ MONTH_DAYS = YEAR_DAYS / 12
 # Planted desistance probabilities: a treated young person stops offending for 12 months after the
 # programme starts with this probability (the effect on the treated follows, measured in truth.json).
 DESIST: dict[str, float] = {
-    "YISP": 0.30,
-    "restorative_justice": 0.12,
-    "referral_order": 0.09,
-    "ISSP": 0.14,
+    "YISP": 0.2,
+    "restorative_justice": 0.24,
+    "referral_order": 0.13,
+    "ISSP": 0.18,
 }
 EFFECT_DAYS = 365
+CONTINUE = -1.08
+"""Log-odds of offending again after a first offence at average risk (calibrates the 2003 rate)."""
 PROGRAMME_BIT: dict[str, int] = {"YISP": 1, "restorative_justice": 2, "referral_order": 4, "ISSP": 8}
 
 OFFENCE_MIX: dict[str, float] = {
@@ -299,7 +301,7 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
         tier_code = tier_of[outcome]
         high = tier_code >= 2
         issp_elig = observed & ~same & high & (index_date >= 0) & ~issp_done[a]
-        lin = (-1.2 + 0.9 * (tier_code == 3) + 0.22 * np.minimum(n_obs[a], 10)
+        lin = (-0.7 + 0.9 * (tier_code == 3) + 0.22 * np.minimum(n_obs[a], 10)
                + 0.06 * np.where(cur_asset >= 0, cur_asset - 25, 0) - 0.4 * (cur_asset < 0)
                + 0.2 * (gravity - 4) + rng.normal(0, 0.3, m))
         issp = issp_elig & (rng.random(m) < _sigmoid(lin))
@@ -329,7 +331,7 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
         prev_offence_date[a] = d
         # --- next offence: continue (risk-driven), then a gap; never while in custody ---
         total = k + 1
-        cont = _sigmoid(-1.25 + 0.95 * z[a] + 0.28 * np.minimum(total, 6) - 0.6 * np.clip(age - 17, 0, None))
+        cont = _sigmoid(CONTINUE + 0.95 * z[a] + 0.5 * np.minimum(total - 1, 6) - 0.6 * np.clip(age - 17, 0, None))
         go = (rng.random(m) < cont) & proven & ~(is_cust & (release < 0))
         mean_gap = 200.0 * np.exp(-0.35 * z[a] - 0.06 * np.minimum(total, 8))
         gap = np.round(rng.gamma(0.85, mean_gap / 0.85, m)).astype(np.int64) + 1
@@ -439,9 +441,8 @@ def _resolve(events: dict[str, np.ndarray], person: np.ndarray, offence_date: np
 # --------------------------------------------------------------------------------------------------
 
 def _ids(prefix: str, n: int, width: int) -> pl.Series:
-    return pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(width).map_batches(
-        lambda s: s, return_dtype=pl.String
-    ) if False else pl.select(
+    """``n`` identifiers: the prefix and a zero-padded number (``P0000001``)."""
+    return pl.select(
         pl.format(f"{prefix}{{}}", pl.int_range(1, n + 1, eager=False).cast(pl.String).str.zfill(width))
     ).to_series()
 
@@ -558,7 +559,7 @@ def generate(
     yp = rp[yisp_effect]
     ev_person = np.concatenate([rows["person"][issp_rows], rows["person"][rj_rows], rows["person"][ro_rows], yp])
     ev_start = np.concatenate([
-        index_date[issp_rows] + rng.integers(0, 61, issp_rows.size),
+        index_date[issp_rows] + rng.integers(0, 31, issp_rows.size),
         index_date[rj_rows] + rng.integers(7, 81, rj_rows.size),
         rows["outcome_date"][ro_rows],
         rd[yisp_effect],
@@ -644,11 +645,8 @@ def generate(
     a_out = rows["outcome"][act_rows]
     a_tier = np.array([TIER_ORDER.index(OUTCOME_TIER[o]) for o in names])[a_out]
     first_of_person = np.r_[True, ap[1:] != ap[:-1]]
-    # ETE: a quarter of first court orders per person
+    # ETE: some court orders
     court_rows = a_tier >= 1
-    ck = np.cumsum(court_rows) - 1
-    grp_first_court = court_rows & np.r_[True, (ap[1:] != ap[:-1]) | ~np.r_[False, court_rows[:-1]][1:]]
-    del ck, grp_first_court
     ete = court_rows & (rng.random(act_rows.size) < 0.12)
     add(ap[ete], "ETE", a_index[ete] + rng.integers(0, 90, ete.sum()), 60, 360, (0.55, 0.05, 0.4))
     fire = (rows["type"][act_rows] == list(type_names).index("criminal_damage")) & (
@@ -680,7 +678,8 @@ def generate(
     sub = (
         sub.sort("key").unique(subset=["person", "fy"], keep="first", maintain_order=True)
         .with_columns(rank=pl.col("key").rank("ordinal").over("fy") - 1)
-        .with_columns(quota=pl.col("fy").map_elements(lambda y: _substance_quota(y, scale), return_dtype=pl.Int64))
+        .with_columns(quota=pl.col("fy").replace_strict(
+            {y: _substance_quota(y, scale) for y in range(start_year - 1, end_year + 1)}, return_dtype=pl.Int64))
         .filter(pl.col("rank") < pl.col("quota"))
         .sort("person", "start")
     )
@@ -715,7 +714,8 @@ def generate(
     rev = rev.with_columns(
         rank=pl.col("u").rank("ordinal").over("fy") - 1,
         n=pl.len().over("fy"),
-        share=pl.col("fy").map_elements(_review_share, return_dtype=pl.Float64),
+        share=pl.col("fy").replace_strict(
+            {y: _review_share(y) for y in range(start_year - 1, end_year + 1)}, return_dtype=pl.Float64),
     ).with_columns(good=pl.col("rank") < (pl.col("share") * pl.col("n")).round())
     rev = rev.with_columns(
         use_change=pl.when(pl.col("good")).then(
@@ -729,7 +729,6 @@ def generate(
     })
 
     # --- referrals ---
-    ro_ = np.argsort(rd, kind="stable")
     ref_order = np.lexsort((rd, rp))
     referrals_df = pl.DataFrame({
         "referral_id": _ids("R", rp.size, 7),
@@ -739,7 +738,6 @@ def generate(
         "risk_score": pl.Series(np.where(missing, -1, risk)[ref_order]),
         "decision": decision[ref_order],
     }).with_columns(risk_score=pl.when(pl.col("risk_score") >= 0).then(pl.col("risk_score")).otherwise(None))
-    del ro_
 
     # --- assessments (before the outcomes of offences that happened) ---
     asr = np.flatnonzero(actual & (rows["asset"] >= 0))
@@ -890,7 +888,7 @@ def _yisp_truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, sta
 
 PLANTED = {
     "ISSP": "offered once, at a young person's first community or custody outcome, with a chance rising "
-            "with custody, previous proven offences, Asset score and gravity; starts 0-60 days after the "
+            "with custody, previous proven offences, Asset score and gravity; starts 0-30 days after the "
             "index date; with probability {p} the young person commits no offence in the 12 months "
             "after the start",
     "restorative_justice": "offered once, at the first proven offence, mostly pre-court and first-tier, "
