@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from typing import Any
 
 from yot.cli._dates import iso_date, non_negative_int
 
@@ -17,5 +19,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true")
 
 
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _line(label: str, m: dict[str, Any]) -> str:
+    low, high = m["binary_rate_ci"]
+    ci = "" if low is None else f" ({low:.1%} to {high:.1%})"
+    per = "-" if m["reoffences_per_reoffender"] is None else f"{m['reoffences_per_reoffender']:.2f}"
+    freq = "-" if m["frequency_rate"] is None else f"{m['frequency_rate']:.2f}"
+    return (f"  {label:<22} {m['cohort_size']:>9,} {m['reoffenders']:>11,} {m['reoffences']:>10,} "
+            f"{_rate(m['binary_rate']):>7}{ci:<19} {freq:>9} {per:>9}")
+
+
+def summary_text(result: dict[str, Any]) -> str:
+    """A readable summary of :func:`yot.measures.cohort_metrics`'s result."""
+    status = "complete" if result["complete"] else "PROVISIONAL (not yet complete)"
+    lines = [
+        f"Proven reoffending, cohort {result['period']['start']} to {result['period']['end']}",
+        f"Follow-up {result['follow_up_months']} months, waiting period {result['waiting_months']} months; "
+        f"extract date {result['extract_date']}: {status}",
+        "",
+        f"  {'group':<22} {'cohort':>9} {'reoffenders':>11} {'reoffences':>10} {'binary rate (95% CI)':<26} "
+        f"{'frequency':>9} {'per reoff.':>9}",
+        _line("all", result),
+    ]
+    for breakdown, groups in result["by"].items():
+        lines.append(f"  by {breakdown.replace('_', ' ')}:")
+        lines.extend(_line(group, m) for group, m in groups.items())
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("metrics: to be built (issue 3)")
+    from yot.cli import UsageError, load_for_command
+    from yot.measures import cohort_metrics
+
+    if args.start > args.end:
+        raise UsageError(f"--start {args.start} is after --end {args.end}")
+    extract = load_for_command(args.data)
+    result = cohort_metrics(extract, args.start, args.end, args.follow_up_months, args.waiting_months,
+                            args.extract_date)
+    print(json.dumps(result, indent=2) if args.json else summary_text(result))
+    return 0
