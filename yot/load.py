@@ -112,7 +112,7 @@ def read_csv_text(path: Path) -> pl.DataFrame:
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty (0 bytes): expected at least a header row")
     try:
-        frame = pl.read_csv(path, infer_schema=False, row_index_name=_ROW, row_index_offset=1)
+        frame = pl.read_csv(path, infer_schema=False)
     except pl.exceptions.NoDataError:
         raise LoadError(f"{path}: the file is empty: expected at least a header row") from None
     except pl.exceptions.ComputeError as exc:
@@ -128,8 +128,10 @@ def read_csv_text(path: Path) -> pl.DataFrame:
     if duplicated:
         base = re.fullmatch(r"(.+)_duplicated_\d+", duplicated[0])[1]  # type: ignore[index]
         raise LoadError(f"{path}: column {base!r} appears more than once in the header")
-    values = [c for c in frame.columns if c != _ROW]
-    return frame.filter(~pl.all_horizontal(pl.col(values).is_null()))
+    values = frame.columns
+    frame = frame.with_row_index(_ROW, offset=1)  # after reading: asking the reader for it costs memory
+    blank = frame.select(pl.all_horizontal(pl.col(values).is_null())).to_series()
+    return frame.filter(~blank) if blank.any() else frame
 
 
 def _first_line(exc: BaseException) -> str:
