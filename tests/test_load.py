@@ -485,6 +485,25 @@ def test_numeric_identifiers_in_parquet_are_fatal(tmp_path: Path) -> None:
     )
 
 
+def test_typed_parquet_rows_break_rules_like_csv_rows(tmp_path: Path) -> None:
+    offences = offences_frame().with_columns(
+        pl.Series("offence_date", [dt.date(2005, 2, 2), dt.date(2005, 3, 1)]),
+        pl.Series("gravity", [3, 9], dtype=pl.Int8),
+    )
+    extract = load_extract(parquet_dir(tmp_path / "x", offences=offences))
+    assert extract.problems == (
+        Problem("offences", 1, "offence_date", "offence_after_outcome", "2005-02-02 (outcome_date 2005-02-01)"),
+        Problem("offences", 2, "gravity", "out_of_range", "9"),
+    )
+    assert extract.counts["offences"] == TableCount(2, 0, 2)
+    quarantine = extract.quarantine["offences"]
+    assert quarantine.row(1) == (
+        "O2", "P2", "2005-03-01", "2005-04-01", "robbery", "9", "detention_training_order", "2005-10-01", "2", 2,
+        "out_of_range",
+    )
+    assert set(quarantine.drop("row").schema.values()) == {pl.String}
+
+
 def test_parquet_text_columns_go_through_the_same_rules(tmp_path: Path) -> None:
     # dates stored as text, a gravity stored as text: checked exactly like a CSV
     offences = offences_frame().with_columns(

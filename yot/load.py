@@ -194,13 +194,21 @@ def check_columns(path: Path, table: Table, frame: pl.DataFrame) -> None:
             raise LoadError(f"{path}: column {column.name!r} is stored as numbers ({dtype}): {_IDENTIFIER_HINT}")
 
 
+def stored_typed(column: Column, dtype: pl.DataType) -> bool:
+    """Whether a Parquet column already holds the contract type (a date as Date, a number as integer).
+
+    Such a column cannot break the date or integer rules, so it is checked as stored, not as text.
+    """
+    return (column.dtype == pl.Date and dtype == pl.Date) or (column.dtype == pl.Int64 and dtype.is_integer())
+
+
 def text_frame(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     """Every column of ``frame`` as text; contract columns with an empty field as missing, absent
-    optional contract columns added as missing."""
-    contract = set(table.column_names)
+    optional contract columns added as missing. Contract columns stored with their type stay typed."""
+    contract = {c.name: c for c in table.columns}
     exprs = []
     for name, dtype in frame.schema.items():
-        if name == _ROW:
+        if name == _ROW or (name in contract and stored_typed(contract[name], dtype)):
             exprs.append(pl.col(name))
             continue
         text = as_text(name, dtype)
@@ -237,7 +245,9 @@ def typed(name: str) -> pl.Expr:
     return pl.col(f"{_TYPED}{name}")
 
 
-def _parse(column: Column) -> pl.Expr | None:
+def _parse(column: Column, dtype: pl.DataType) -> pl.Expr | None:
+    if stored_typed(column, dtype):
+        return pl.col(column.name).cast(column.dtype, strict=False).alias(f"{_TYPED}{column.name}")
     if column.dtype == pl.Date:
         return parse_date(column.name).alias(f"{_TYPED}{column.name}")
     if column.dtype == pl.Int64:
@@ -280,7 +290,12 @@ def column_checks(column: Column, accepted_people: pl.Series | None) -> list[_Ch
 def _pair(first: str, second: str) -> pl.Expr:
     """The value of ``first`` with ``second`` beside it, e.g. ``2005-03-02 (outcome_date 2005-03-01)``."""
     return pl.concat_str(
-        [pl.col(first), pl.lit(f" ({second} "), pl.col(second).fill_null("missing"), pl.lit(")")]
+        [
+            pl.col(first).cast(pl.String),
+            pl.lit(f" ({second} "),
+            pl.col(second).cast(pl.String).fill_null("missing"),
+            pl.lit(")"),
+        ]
     )
 
 
@@ -365,7 +380,7 @@ def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series
     row_name = ROW_COLUMN if ROW_COLUMN not in file_columns else f"_{ROW_COLUMN}"
     rule_name = RULE_COLUMN if RULE_COLUMN not in file_columns else f"_{RULE_COLUMN}"
 
-    parsed = [e for c in table.columns if (e := _parse(c)) is not None]
+    parsed = [e for c in table.columns if (e := _parse(c, frame.schema.get(c.name, pl.String))) is not None]
     text = (
         text_frame(table, frame)
         .with_columns(pl.col(_ROW).cast(pl.Int64), *parsed)
@@ -387,7 +402,7 @@ def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series
         originals = frame.select(extras).filter(~bad)
         accepted = pl.concat([accepted, originals], how="horizontal")
     quarantine = text.filter(bad).select(
-        *file_columns, pl.col(_ROW).alias(row_name), rule_text.alias(rule_name)
+        *[pl.col(c).cast(pl.String) for c in file_columns], pl.col(_ROW).alias(row_name), rule_text.alias(rule_name)
     )
     problems = problem_rows(table.name, text, checks, flags)
     count = TableCount(read=frame.height, accepted=accepted.height, quarantined=quarantine.height)
