@@ -561,3 +561,24 @@ def test_complements_hide_a_count_whose_complement_is_small():
     assert col(out, "cohort_size") == ["40", "30", "8"]
     with pytest.raises(KeyError):
         suppress(frame, ["cohort_size"], complements={"reoffenders": "cohort_size"})
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(st.lists(st.integers(0, 15), min_size=3, max_size=3), min_size=1, max_size=6),
+    columns_add_up=st.booleans(),
+    rows_add_up=st.booleans(),
+    threshold=st.integers(2, 8),
+)
+def test_property_without_shown_totals(cells, columns_add_up, rows_add_up, threshold):
+    names = ["a", "b", "c"]
+    frame = pl.DataFrame({n: [r[j] for r in cells] for j, n in enumerate(names)})
+    out = suppress(frame, names, threshold=threshold, columns_add_up=columns_add_up, rows_add_up=rows_add_up)
+    hidden = [[out[n][i] == C for n in names] for i in range(len(cells))]
+    for i, row in enumerate(cells):
+        for j, v in enumerate(row):
+            assert hidden[i][j] or (out[names[j]][i] == str(v) and not 1 <= v < threshold)
+    if columns_add_up and len(cells) > 1:
+        assert all(sum(h[j] for h in hidden) != 1 for j in range(3))
+    if rows_add_up:
+        assert all(sum(h) != 1 for h in hidden)
