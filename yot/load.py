@@ -7,13 +7,15 @@ the contract is set aside in the extract's quarantine with the rule it broke: ne
 silently, so for every table rows read = rows accepted + rows quarantined.
 
 Both formats go through one path: every column is brought to text (Parquet dates to ISO), the rules
-are checked on the text, and the accepted rows are then cast to the contract's types.
+are checked on the text, and the accepted rows are then cast to the contract's types. (A Parquet
+column already stored with its contract type, a Date or an integer, is checked as stored: it cannot
+break the date or integer rules, and converting it twice would only cost time.)
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -91,8 +93,6 @@ def _first_bad_utf8_line(path: Path) -> int | None:
 
 def _first_long_line(path: Path) -> int | None:
     """The 1-based line of the first record with more fields than the header, if any."""
-    import csv
-
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader, [])
@@ -115,7 +115,9 @@ def read_csv_text(path: Path) -> pl.DataFrame:
         frame = pl.read_csv(path, infer_schema=False)
     except pl.exceptions.NoDataError:
         raise LoadError(f"{path}: the file is empty: expected at least a header row") from None
-    except pl.exceptions.ComputeError as exc:
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except pl.exceptions.PolarsError as exc:
         line = _first_bad_utf8_line(path)
         if line is not None:
             raise LoadError(f"{path}: not UTF-8 text: the first bad byte is on line {line}") from None
@@ -124,14 +126,25 @@ def read_csv_text(path: Path) -> pl.DataFrame:
             where = f" (line {long_line})" if long_line else ""
             raise LoadError(f"{path}: a record has more fields than the header{where}") from None
         raise LoadError(f"{path}: cannot be parsed as CSV: {_first_line(exc)}") from None
-    duplicated = [c for c in frame.columns if (m := re.fullmatch(r"(.+)_duplicated_\d+", c)) and m[1] in frame.columns]
-    if duplicated:
-        base = re.fullmatch(r"(.+)_duplicated_\d+", duplicated[0])[1]  # type: ignore[index]
-        raise LoadError(f"{path}: column {base!r} appears more than once in the header")
+    repeated = _repeated_column(path)
+    if repeated is not None:
+        raise LoadError(f"{path}: column {repeated!r} appears more than once in the header")
     values = frame.columns
     frame = frame.with_row_index(_ROW, offset=1)  # after reading: asking the reader for it costs memory
     blank = frame.select(pl.all_horizontal(pl.col(values).is_null())).to_series()
     return frame.filter(~blank) if blank.any() else frame
+
+
+def _repeated_column(path: Path) -> str | None:
+    """The first column name that the CSV header gives twice, if any."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
