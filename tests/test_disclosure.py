@@ -582,3 +582,25 @@ def test_property_without_shown_totals(cells, columns_add_up, rows_add_up, thres
         assert all(sum(h[j] for h in hidden) != 1 for j in range(3))
     if rows_add_up:
         assert all(sum(h) != 1 for h in hidden)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("frame.html", '<table><tr><th scope="col">person_id</th><th>sex</th></tr></table>'),
+        ("printed.html", "<pre>│ date_of_birth ┆ sex │</pre>"),
+        ("rows.csv", "offence_id,n\nX,12\n"),
+    ],
+)
+def test_check_finds_a_table_of_row_level_records_whatever_the_ids(tmp_path, name, text):
+    # ids "12" are too short to search for, but the column itself gives the table away
+    ex = make_extract(
+        people=[{"person_id": "12", "date_of_birth": date(1990, 1, 2), "sex": "M", "ethnicity": "White", "yot": "B"}],
+    )
+    root = tmp_path / "pub"
+    root.mkdir()
+    (root / "methods.html").write_text("<p>No person_id, date of birth or offence_id is ever published.</p>")
+    assert check_published(root, ex) == []
+    (root / name).write_text(text)
+    problems = check_published(root, ex)
+    assert len(problems) == 1 and problems[0].startswith(f"{name}: a table of row-level records")

@@ -629,6 +629,13 @@ _WORD_DATE_RE = re.compile(
 )
 
 
+_ROW_LEVEL_COLUMNS = ("person_id", "date_of_birth", "offence_id", "intervention_id", "referral_id")
+# A row-level column as an HTML header cell, or in a printed polars frame (box-drawing separators).
+_ROW_LEVEL_HEADER_RE = re.compile(
+    r"<th[^>]*>\s*(?:{c})\s*</th>|[┆│]\s*(?:{c})\s*(?=[┆│])".format(c="|".join(_ROW_LEVEL_COLUMNS))
+)
+
+
 def checked_identifier(value: str) -> bool:
     """Whether an identifier is distinctive enough to search for as a whole token.
 
@@ -737,8 +744,12 @@ def _check_csv_counts(path: Path, text: str, threshold: int, where: str) -> list
     if not rows:
         return []
     header = rows[0]
+    problems = [
+        f"{where}: a table of row-level records (a {c.strip()!r} column)"
+        for c in header
+        if c.strip().lower() in _ROW_LEVEL_COLUMNS
+    ]
     cols, declared = _csv_count_columns(path, header)
-    problems = []
     for col in cols:
         j = header.index(col)
         for i, row in enumerate(rows[1:], start=2):
@@ -768,6 +779,8 @@ def check_published(
       shows) or in ``coverage_dates(extract)``;
     - in every CSV, any count cell from 1 to ``threshold - 1`` (count columns from the
       ``publish_table`` sidecar, else by ``is_count_column``);
+    - any table with a row-level column (``person_id``, ``date_of_birth``, ``offence_id``, ...) as
+      an HTML header cell, a CSV column or a printed frame's column, whatever the ids look like;
     - any file type that only the analyst may hold (notebooks, Parquet and other data files).
     """
     _check_threshold(threshold)
@@ -790,6 +803,10 @@ def check_published(
         if b"\0" in raw[:8192]:
             continue
         text = _DATA_URI_RE.sub(" ", raw.decode("utf-8", errors="replace"))
+        header = _ROW_LEVEL_HEADER_RE.search(text)
+        if header:
+            name = re.sub(r"<[^>]*>|[┆│\s]", "", header.group(0))
+            problems.append(f"{where}: a table of row-level records (a {name!r} column)")
         leaked = sorted(_tokens(text) & ids)
         if leaked:
             problems.append(f"{where}: identifiers from the extract: {_sample(leaked)}")
