@@ -22,10 +22,10 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import polars as pl
 
@@ -562,13 +562,13 @@ def metadata_path(path_csv: Path) -> Path:
     return path_csv.with_name(path_csv.name + METADATA_SUFFIX)
 
 
-def _write_csv(f, header: list[str], rows: list[list[str]]) -> None:  # noqa: ANN001
+def _write_csv(f: TextIO, header: list[str], rows: list[list[str]]) -> None:
     writer = csv.writer(f, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
 
 
-def _atomic_write(path: Path, write) -> None:  # noqa: ANN001
+def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -704,18 +704,14 @@ def coverage_dates(extract: Extract) -> set[date]:
 
 
 def _dates_in(text: str) -> set[date]:
-    found: set[date] = set()
-    for y, m, d in _ISO_DATE_RE.findall(text):
-        found.add(_safe_date(int(y), int(m), int(d)))
-    for d, m, y in _UK_DATE_RE.findall(text):
-        found.add(_safe_date(int(y), int(m), int(d)))
-    for d, month, y in _WORD_DATE_RE.findall(text):
-        found.add(_safe_date(int(y), _MONTHS[month.lower()], int(d)))
-    found.discard(None)  # type: ignore[arg-type]
-    return found
+    """Every date written in ``text`` as ``YYYY-MM-DD``, ``D/M/YYYY`` or ``D Month YYYY``."""
+    ymd = [(int(y), int(m), int(d)) for y, m, d in _ISO_DATE_RE.findall(text)]
+    ymd += [(int(y), int(m), int(d)) for d, m, y in _UK_DATE_RE.findall(text)]
+    ymd += [(int(y), _MONTHS[month.lower()], int(d)) for d, month, y in _WORD_DATE_RE.findall(text)]
+    return {d for d in (_safe_date(*t) for t in ymd) if d is not None}
 
 
-def _safe_date(y: int, m: int, d: int) -> date | None:  # type: ignore[return]
+def _safe_date(y: int, m: int, d: int) -> date | None:
     try:
         return date(y, m, d)
     except ValueError:
