@@ -426,8 +426,8 @@ def plan_with_notes(
             result.runs.append(run)
         elif run.notebook not in missing:
             missing.add(run.notebook)
-            result.notes.append(f"Not in this pack yet: {run.title.split(':')[0].lower()} pages "
-                                f"({run.notebook} is not among the suite's notebooks)")
+            result.notes.append(f"Not in this pack yet: {run.notebook} is not among the suite's notebooks, "
+                                "so its pages are left out")
     return result
 
 

@@ -214,6 +214,14 @@ def set_theme() -> None:
     })
 
 
+def error_bars(values: Any, low: Any, high: Any) -> list[Any]:
+    """Matplotlib ``xerr``/``yerr`` from an estimate and its interval (never negative, despite rounding)."""
+    import numpy as np
+
+    values, low, high = (np.asarray(v, dtype=float) for v in (values, low, high))
+    return [np.clip(values - low, 0, None), np.clip(high - values, 0, None)]
+
+
 def year_axis(ax: Any) -> None:
     """Whole years on the x axis (no 2002.5)."""
     from matplotlib.ticker import MaxNLocator
