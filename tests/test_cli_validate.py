@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -119,3 +120,53 @@ def test_python_dash_m_yot_validate_fatal_has_no_traceback(tmp_path: Path) -> No
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == f"yot validate: {folder / 'offences.csv'}: not UTF-8 text: the first bad byte is on line 2\n"
+
+
+def test_synthetic_extract_is_clean_and_planted_faults_are_found_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import polars as pl
+
+    from yot.synth import generate, write
+
+    folder = tmp_path / "synthetic"
+    write(*generate(people=300, seed=7), folder, format="csv")
+    assert main(["validate", "--data", str(folder), "--json"]) == 0
+    clean = json.loads(capsys.readouterr().out)
+    assert clean["problems"] == []
+    assert all(t["quarantined"] == 0 for t in clean["tables"].values())
+
+    def plant(table: str, change) -> None:  # noqa: ANN001 - a frame-to-frame edit
+        path = folder / f"{table}.csv"
+        change(pl.read_csv(path, infer_schema=False)).write_csv(path)
+
+    def set_cell(row: int, column: str, value: str):  # noqa: ANN202
+        return lambda f: f.with_columns(
+            pl.when(pl.int_range(1, pl.len() + 1) == row).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+        )
+
+    plant("offences", set_cell(5, "outcome", "Fine"))
+    plant("offences", set_cell(10, "offence_date", "10/01/2005"))
+    plant("referrals", set_cell(1, "risk_score", "41"))
+    interventions = pl.read_csv(folder / "interventions.csv", infer_schema=False)
+    start = interventions.item(1, "start_date")
+    day_before = (dt.date.fromisoformat(start) - dt.timedelta(days=1)).isoformat()
+    plant("interventions", set_cell(2, "end_date", day_before))
+    plant("people", lambda f: pl.concat([f, f.head(1).with_columns(person_id=pl.lit("ZZ1"), sex=pl.lit("X"))]))
+
+    assert main(["validate", "--data", str(folder), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    people_read = clean["tables"]["people"]["read"] + 1
+    assert report["problems"] == [
+        {"table": "people", "row": people_read, "column": "sex", "rule": "unknown_code", "value": "X"},
+        {"table": "offences", "row": 5, "column": "outcome", "rule": "unknown_code", "value": "Fine"},
+        {"table": "offences", "row": 10, "column": "offence_date", "rule": "bad_date", "value": "10/01/2005"},
+        {"table": "interventions", "row": 2, "column": "end_date", "rule": "end_before_start",
+         "value": f"{day_before} (start_date {start})"},
+        {"table": "referrals", "row": 1, "column": "risk_score", "rule": "out_of_range", "value": "41"},
+    ]
+    quarantined = {name: t["quarantined"] for name, t in report["tables"].items()}
+    assert quarantined == {
+        "people": 1, "offences": 2, "interventions": 1, "referrals": 1,
+        "assessments": 0, "substance_reviews": 0, "population": 0,
+    }
