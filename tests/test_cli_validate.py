@@ -66,8 +66,11 @@ def test_human_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_human_summary_of_a_clean_extract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", "--data", str(extract_dir(tmp_path / "x"))]) == 0
-    assert "No rows set aside" in capsys.readouterr().out
+    assert main(["validate", "--data", str(extract_dir(tmp_path / "x")), "--quarantine", str(tmp_path / "q")]) == 0
+    out = capsys.readouterr().out
+    assert "No rows set aside" in out
+    assert "Nothing written" in out
+    assert not (tmp_path / "q").exists()
 
 
 def test_quarantine_option_writes_the_set_aside_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -47,4 +47,6 @@ def run(args: argparse.Namespace) -> int:
     print(summary_text(report, Path(args.data), rules))
     for path in written:
         print(f"Set-aside rows written to {path}")
+    if args.quarantine and not written:
+        print(f"Nothing written to {args.quarantine}: no rows were set aside.")
     return 0
