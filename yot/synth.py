@@ -55,10 +55,12 @@ DESIST: dict[str, float] = {
     "YISP": 0.2,
     "restorative_justice": 0.24,
     "referral_order": 0.13,
-    "ISSP": 0.18,
+    "ISSP": 0.2,
 }
 EFFECT_DAYS = 365
-CONTINUE = -1.08
+CONTINUE = -1.28
+SAME_DAY = 0.3
+"""Chance that a further offence is committed the same day (dealt with together)."""
 """Log-odds of offending again after a first offence at average risk (calibrates the 2003 rate)."""
 PROGRAMME_BIT: dict[str, int] = {"YISP": 1, "restorative_justice": 2, "referral_order": 4, "ISSP": 8}
 
@@ -331,11 +333,11 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
         prev_offence_date[a] = d
         # --- next offence: continue (risk-driven), then a gap; never while in custody ---
         total = k + 1
-        cont = _sigmoid(CONTINUE + 0.95 * z[a] + 0.5 * np.minimum(total - 1, 6) - 0.6 * np.clip(age - 17, 0, None))
+        cont = _sigmoid(CONTINUE + 1.2 * z[a] + 0.65 * np.minimum(total - 1, 6) - 0.6 * np.clip(age - 17, 0, None))
         go = (rng.random(m) < cont) & proven & ~(is_cust & (release < 0))
         mean_gap = 200.0 * np.exp(-0.35 * z[a] - 0.06 * np.minimum(total, 8))
         gap = np.round(rng.gamma(0.85, mean_gap / 0.85, m)).astype(np.int64) + 1
-        gap = np.where(rng.random(m) < 0.08, 0, gap)  # a further offence the same day
+        gap = np.where(rng.random(m) < SAME_DAY, 0, gap)  # a further offence the same day
         base = np.where(is_cust, release, d)
         gap = np.where(is_cust, np.maximum(gap, 1), gap)
         nxt = base + gap
@@ -559,7 +561,7 @@ def generate(
     yp = rp[yisp_effect]
     ev_person = np.concatenate([rows["person"][issp_rows], rows["person"][rj_rows], rows["person"][ro_rows], yp])
     ev_start = np.concatenate([
-        index_date[issp_rows] + rng.integers(0, 31, issp_rows.size),
+        index_date[issp_rows] + rng.integers(0, 15, issp_rows.size),
         index_date[rj_rows] + rng.integers(7, 81, rj_rows.size),
         rows["outcome_date"][ro_rows],
         rd[yisp_effect],
@@ -888,7 +890,7 @@ def _yisp_truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, sta
 
 PLANTED = {
     "ISSP": "offered once, at a young person's first community or custody outcome, with a chance rising "
-            "with custody, previous proven offences, Asset score and gravity; starts 0-30 days after the "
+            "with custody, previous proven offences, Asset score and gravity; starts 0-14 days after the "
             "index date; with probability {p} the young person commits no offence in the 12 months "
             "after the start",
     "restorative_justice": "offered once, at the first proven offence, mostly pre-court and first-tier, "
