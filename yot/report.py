@@ -296,22 +296,65 @@ def _significance(result: Any) -> str:
     return "No: the change could be chance"
 
 
-def target_row(result: Any) -> str:
-    """One row of the index's targets table from a ``yot.targets.TargetResult`` (already disclosure-safe)."""
+def _count_of(result: Any) -> int | None:
+    """The count behind an observed value: reoffenders behind a rate, the count itself for counts."""
+    if result.observed is None:
+        return None
+    if result.unit == "proportion" and result.denominator:
+        return round(result.observed * result.denominator)
+    if result.unit == "count":
+        return round(result.observed)
+    return None
+
+
+def is_disclosive(result: Any, threshold: int = 5) -> bool:
+    """Whether a target figure rests on a count from 1 to ``threshold - 1`` (people counted, those who
+    reoffended, or those who did not), so that it must be shown as ``[c]`` (METHODS.md, Disclosure)."""
+    small = lambda n: n is not None and 1 <= n < threshold  # noqa: E731
+    count = _count_of(result)
+    others = result.denominator - count if (result.unit == "proportion" and result.denominator and count is not None) else None
+    return small(result.denominator if result.unit == "proportion" else None) or small(count) or small(others)
+
+
+def small_tier_baselines(table: Any, baseline_year: int, threshold: int = 5) -> set[str]:
+    """Measures (``"Binary reoffending rate, <tier>"``) whose baseline-year tier cohort rests on a count
+    from 1 to ``threshold - 1``: their baseline and target (which reveals the baseline) are shown as [c].
+
+    ``table`` is ``yot.measures.measures_by_year`` output that includes the baseline year.
+    """
+    small = lambda n: 1 <= n < threshold  # noqa: E731
+    hidden = set()
+    for row in table.filter((table["breakdown"] == "tier") & (table["year"] == baseline_year)).iter_rows(named=True):
+        n, x = row["cohort_size"], row["reoffenders"]
+        if small(n) or small(x) or small(n - x):
+            hidden.add(f"Binary reoffending rate, {row['group'].replace('_', ' ')}")
+    return hidden
+
+
+def target_row(result: Any, threshold: int = 5, *, show_area: bool = True, baseline_hidden: bool = False) -> str:
+    """One row of a targets table from a ``yot.targets.TargetResult``; figures resting on counts from
+    1 to ``threshold - 1`` are shown as [c], and so are the verdicts drawn from them."""
     p = " [p]" if result.provisional else ""
-    met = {True: "Met", False: "Not met", None: "[x]"}[result.met]
-    note = f'<div class="yot-small">{html.escape(result.note)}</div>' if result.note else ""
+    hidden = is_disclosive(result, threshold) or baseline_hidden
+    met = "[c]" if hidden else {True: "Met", False: "Not met", None: "[x]"}[result.met]
+    observed = "[c]" if hidden else _fmt_value(result.observed, result.unit)
+    interval = "" if hidden else _fmt_interval(result)
+    status = html.escape("[c]") if hidden else rag_badge(result.status)
+    significance = "[c]" if hidden else _significance(result)
+    baseline = "[c]" if baseline_hidden else _fmt_value(result.baseline_value, result.unit)
+    target = "[c]" if baseline_hidden else _fmt_value(result.target_value, result.unit)
+    area = f"<td>{html.escape(result.area)}</td>" if show_area else ""
     return (
         "<tr>"
-        f"<td>{html.escape(result.area)}</td><td>{html.escape(result.measure)}{note}</td>"
+        f"{area}<td>{html.escape(result.measure)}</td>"
         f"<td>{html.escape(result.period_label)}{p}</td>"
-        f'<td class="num">{html.escape(_fmt_value(result.baseline_value, result.unit))} '
+        f'<td class="num">{html.escape(baseline)} '
         f'<span class="yot-small">({html.escape(result.baseline_label)})</span></td>'
-        f'<td class="num">{html.escape(_fmt_value(result.target_value, result.unit))}</td>'
-        f'<td class="num">{html.escape(_fmt_value(result.observed, result.unit))}{p}'
-        f'<div class="yot-small">{html.escape(_fmt_interval(result))}</div></td>'
-        f"<td>{met}</td><td>{rag_badge(result.status)}</td>"
-        f"<td>{html.escape(_significance(result))}</td>"
+        f'<td class="num">{html.escape(target)}</td>'
+        f'<td class="num">{html.escape(observed)}{p if not hidden else ""}'
+        f'<div class="yot-small">{html.escape(interval)}</div></td>'
+        f"<td>{met}</td><td>{status}</td>"
+        f"<td>{html.escape(significance)}</td>"
         "</tr>"
     )
 
@@ -322,19 +365,29 @@ TARGET_HEADINGS = (
 )
 
 
-def targets_table_html(sections: Sequence[tuple[str, Sequence[Any] | str]]) -> str:
-    """The red/amber/green table of Theme 1 targets: per area either results or a reason there are none."""
-    head = "".join(f"<th>{h}</th>" for h in TARGET_HEADINGS)
+def targets_table_html(
+    sections: Sequence[tuple[str, Sequence[Any] | str]], threshold: int = 5, *, show_area: bool = True,
+    table_id: str = "targets", hidden_baselines: Iterable[str] = (),
+) -> str:
+    """The red/amber/green table of Theme 1 targets: per area either results or a reason there are none.
+
+    The landing page and the targets notebooks both build their tables here, from ``TargetResult``s.
+    """
+    headings = TARGET_HEADINGS if show_area else TARGET_HEADINGS[1:]
+    head = "".join(f"<th>{h}</th>" for h in headings)
     rows = []
     for area, results in sections:
         if isinstance(results, str):
             rows.append(
-                f"<tr><td>{html.escape(area)}</td><td colspan='{len(TARGET_HEADINGS) - 1}'>"
+                f"<tr><td>{html.escape(area)}</td><td colspan='{len(headings) - 1}'>"
                 f"{html.escape(results)}</td></tr>"
             )
         else:
-            rows.extend(target_row(r) for r in results)
-    return f'<table class="yot" id="targets"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            hide = set(hidden_baselines)
+            rows.extend(target_row(r, threshold, show_area=show_area, baseline_hidden=r.measure in hide)
+                        for r in results)
+    return (f'<table class="yot" id="{html.escape(table_id)}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 RAG_EXPLAINED = (
@@ -360,6 +413,7 @@ def index_html(
     failures: Sequence[str] = (),
     threshold: int = 5,
     footer: str = "",
+    hidden_baselines: Iterable[str] = (),
 ) -> str:
     """The landing page: Theme 1 targets in a red/amber/green table with the latest figures, then
     links to every report (provisional ones marked [p]) and to the methods page."""
@@ -377,7 +431,7 @@ def index_html(
             f"shown as finished:<ul>{items}</ul></div>"
         )
     parts.append("<h2>Theme 1 targets: the latest figures</h2>")
-    parts.append(targets_table_html(target_sections))
+    parts.append(targets_table_html(target_sections, threshold, hidden_baselines=hidden_baselines))
     parts.append(RAG_EXPLAINED)
     parts.append(key_html(threshold))
     groups: dict[str, list[PageLink]] = {}

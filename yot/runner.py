@@ -362,6 +362,19 @@ def theme1_targets(extract: Any, suite: Suite, extract_date: dt.date | None) -> 
     return sections, failures
 
 
+def hidden_reoffending_baselines(extract: Any, suite: Suite, extract_date: dt.date | None) -> set[str]:
+    """Per-tier reoffending targets whose baseline-year tier cohort is too small to show (see
+    ``yot.report.small_tier_baselines``); empty when the measures are not available."""
+    by_year = _optional("yot.measures", "measures_by_year")
+    r = suite.reoffending
+    if by_year is None or not r.targets_by_tier:
+        return set()
+    from yot.report import small_tier_baselines
+
+    table = by_year(extract, [r.target.baseline_year], r.period, r.follow_up_months, r.waiting_months, extract_date)
+    return small_tier_baselines(table, r.target.baseline_year, suite.disclosure.threshold)
+
+
 # ----------------------------------------------------------------------------------- the run
 def _timestamp(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ")
@@ -500,6 +513,11 @@ def run_suite(
     (published / "methods.html").write_text(methods_page(methods_text, footer), encoding="utf-8")
     sections, target_failures = theme1_targets(extract, suite, extract_date)
     failures += target_failures
+    try:
+        hidden = hidden_reoffending_baselines(extract, suite, extract_date)
+    except Exception as exc:  # noqa: BLE001
+        failures.append(f"targets table, baselines: {type(exc).__name__}: {exc}")
+        hidden = set()
     pages = [
         PageLink(o.run.title, o.html.name if o.html else None, _page_group(o.run), o.provisional,
                  "ok" if o.ok else "failed")
@@ -511,7 +529,7 @@ def run_suite(
         index_path.write_text(index_html(
             suite_title=suite.title, yot_name=suite.yot, extract_date=extract_date, target_sections=sections,
             pages=pages, notes=the_plan.notes, failures=failed, threshold=suite.disclosure.threshold,
-            footer=footer,
+            footer=footer, hidden_baselines=hidden,
         ), encoding="utf-8")
 
     write_index(failures)
