@@ -32,6 +32,8 @@ table.yot th, table.yot td { border: 1px solid #c8c8c8; padding: .35rem .6rem; t
                              vertical-align: top; }
 table.yot th { background: #eef2f6; }
 table.yot td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.jp-RenderedHTMLCommon table.yot td, .jp-RenderedHTMLCommon table.yot th { text-align: left; }
+.jp-RenderedHTMLCommon table.yot td.num { text-align: right; }
 .yot-badge { display: inline-block; padding: .1rem .55rem; border-radius: .3rem; font-weight: 600;
              white-space: nowrap; }
 .yot-banner { border-left: .4rem solid #f0b429; background: #fff8e1; padding: .6rem .9rem; margin: .8rem 0; }
@@ -289,8 +291,10 @@ def _fmt_interval(result: Any) -> str:
 
 
 def _significance(result: Any) -> str:
-    if result.significant is None:
+    if result.observed is None:
         return "[x]"
+    if result.significant is None:
+        return "[z] (the baseline year, or no test possible)"
     if result.significant:
         return "Yes: the change from the baseline is unlikely to be chance"
     return "No: the change could be chance"
