@@ -660,3 +660,39 @@ def test_read_is_accepted_plus_quarantined_and_accepted_rows_meet_the_rules(kind
     assert released.get_column("outcome").is_in(list(CUSTODY_OUTCOMES)).all()
     assert (released.get_column("release_date") >= released.get_column("outcome_date")).all()
     assert accepted.get_column("offence_id").is_unique().all()
+
+
+# --- the problems sequence -----------------------------------------------------------------------
+
+
+def test_problems_behave_like_a_tuple_of_problem(tmp_path: Path) -> None:
+    offences = [*GOOD_OFFENCES, "O3,P9,2005-01-10,2005-02-01,theft,3,fine,", "O4,P1,2005-01-10,2005-02-01,theft,0,fine,"]
+    problems = load_extract(make_dir(tmp_path / "x", offences=offences)).problems
+    first = Problem("offences", 3, "person_id", "unknown_person", "P9")
+    last = Problem("offences", 4, "gravity", "out_of_range", "0")
+    assert len(problems) == 2
+    assert problems[0] == first and problems[-1] == last
+    assert problems[:1] == (first,)
+    assert list(problems) == [first, last]
+    assert problems == (first, last) and problems != (last, first) and problems != (first,)
+    assert tuple(problems) == (first, last)
+    with pytest.raises(IndexError):
+        problems[2]
+    assert "unknown_person" in repr(problems)
+
+
+def test_reports_of_an_extract_made_in_memory() -> None:
+    from yot.extract import make_extract
+
+    extract = make_extract(
+        people=[{"person_id": "P1", "date_of_birth": dt.date(1990, 1, 1), "sex": "M", "ethnicity": "White", "yot": "B"}],
+        offences=[],
+    )
+    assert load_report(extract) == {
+        "tables": {
+            "people": {"read": 1, "accepted": 1, "quarantined": 0},
+            "offences": {"read": 0, "accepted": 0, "quarantined": 0},
+        },
+        "problems": [],
+    }
+    assert rule_counts(extract).height == 0

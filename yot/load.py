@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import polars as pl
 
@@ -443,6 +444,61 @@ def problem_rows(table: str, text: pl.DataFrame, checks: list[_Check], flags: li
 # --- the extract ---------------------------------------------------------------------------------
 
 
+class ProblemRows(Sequence[Problem]):
+    """The problems of a load: a read-only sequence of ``Problem``, kept as a polars frame.
+
+    Behaves like the tuple ``Extract.problems`` is declared as (length, indexing, iteration,
+    equality with a tuple of ``Problem``), but makes each ``Problem`` only when asked: an extract with
+    a systematic fault (say every sex code in lower case) has millions, and building them all up
+    front would take longer than the load itself. ``frame`` has the columns of ``Problem``.
+    """
+
+    __slots__ = ("frame",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    @overload
+    def __getitem__(self, index: int) -> Problem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Problem, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Problem | tuple[Problem, ...]:
+        if isinstance(index, slice):
+            return tuple(itertools.starmap(Problem, self.frame[index].iter_rows()))
+        if not -len(self) <= index < len(self):
+            raise IndexError("problem index out of range")
+        return Problem(*self.frame.row(index))
+
+    def __iter__(self) -> Iterator[Problem]:
+        return itertools.starmap(Problem, self.frame.iter_rows())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ProblemRows):
+            return self.frame.equals(other.frame)
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(p) for p in self[:3])
+        more = f", ... ({len(self)} in all)" if len(self) > 3 else ""
+        return f"ProblemRows([{shown}{more}])"
+
+
+def problem_frame(extract: Extract) -> pl.DataFrame:
+    """Every problem of ``extract`` as a frame: table, row, column, rule, value."""
+    if isinstance(extract.problems, ProblemRows):
+        return extract.problems.frame
+    rows = [asdict(p) for p in extract.problems]
+    return pl.DataFrame(rows, schema=PROBLEM_SCHEMA, orient="row") if rows else pl.DataFrame(schema=PROBLEM_SCHEMA)
+
+
 def read_table(path: Path, table: Table) -> pl.DataFrame:
     """A table's file as read, its contract columns checked for presence (fatal when missing)."""
     frame = read_parquet_frame(path) if path.suffix == ".parquet" else read_csv_text(path)
@@ -477,12 +533,12 @@ def load_extract(path: Path) -> Extract:
 
     tables = {name: loads[name].accepted if name in loads else empty_table(name) for name in TABLES}
     problem_frames = [loads[name].problems for name in TABLES if name in loads]
-    problems = tuple(Problem(**row) for row in pl.concat(problem_frames).iter_rows(named=True))
+    problems = ProblemRows(pl.concat(problem_frames).select(list(PROBLEM_SCHEMA)))
     return Extract(
         **tables,
         present=frozenset(loads),
         counts={name: loads[name].count for name in TABLES if name in loads},
-        problems=problems,
+        problems=problems,  # type: ignore[arg-type]  # a lazy sequence of Problem, see ProblemRows
         quarantine={name: loads[name].quarantine for name in TABLES if name in loads},
         source=folder,
         files={name: files[name] for name in TABLES if name in files},
@@ -498,7 +554,7 @@ def load_report(extract: Extract) -> dict[str, Any]:
             for name in TABLES
             if (c := extract.counts.get(name)) is not None
         },
-        "problems": [asdict(p) for p in extract.problems],
+        "problems": problem_frame(extract).to_dicts(),
     }
 
 
@@ -522,10 +578,9 @@ def write_quarantine(extract: Extract, outdir: Path) -> list[Path]:
 
 def rule_counts(extract: Extract) -> pl.DataFrame:
     """Problems per table and rule (rows breaking the rule), with each rule's description."""
-    rows: Iterable[dict[str, Any]] = (asdict(p) for p in extract.problems)
-    frame = pl.DataFrame(list(rows), schema=PROBLEM_SCHEMA)
     return (
-        frame.group_by("table", "rule")
+        problem_frame(extract)
+        .group_by("table", "rule")
         .agg(pl.col("row").n_unique().alias("rows"))
         .sort(
             pl.col("table").replace_strict(list(TABLES), list(range(len(TABLES))), default=None),
