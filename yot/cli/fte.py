@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from typing import Any
 
 from yot.cli._dates import iso_date
 
@@ -14,5 +16,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true")
 
 
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _pop(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def summary_text(result: dict[str, Any]) -> str:
+    """A readable summary of :func:`yot.fte.fte_summary`'s result (exact figures: analyst-facing)."""
+    lines = [
+        f"First-time entrants aged 10 to 17, {result['period']['start']} to {result['period']['end']}",
+        f"  {'group':<14} {'FTE':>7} {'population':>11} {'per 100,000':>12}",
+        f"  {'all':<14} {result['fte']:>7,} {_pop(result['population_10_17']):>11} {_rate(result['rate_per_100k']):>12}",
+    ]
+    for breakdown, groups in result["by"].items():
+        lines.append(f"  by {breakdown}:")
+        lines.extend(f"  {name:<14} {g['fte']:>7,} {_pop(g['population']):>11} {_rate(g['rate_per_100k']):>12}"
+                     for name, g in groups.items())
+    if result["population_10_17"] is None:
+        lines.append("No population aged 10 to 17 for the mid-year of the start's year: no rate (not a wrong one).")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("fte: to be built (issue 6)")
+    from yot.cli import UsageError, load_for_command
+    from yot.fte import fte_summary
+
+    if args.start > args.end:
+        raise UsageError(f"--start {args.start} is after --end {args.end}")
+    extract = load_for_command(args.data)
+    result = fte_summary(extract, args.start, args.end)
+    print(json.dumps(result, indent=2) if args.json else summary_text(result))
+    return 0
