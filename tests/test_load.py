@@ -7,6 +7,7 @@ off the rows written in the test itself.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from yot.contract import CUSTODY_OUTCOMES, OFFENCE_TYPES, OUTCOMES, TABLES
 from yot.extract import Problem, TableCount
-from yot.load import RULES, LoadError, load_extract, load_report, rule_counts, write_quarantine
+from yot.load import RULES, LoadError, load_extract, load_report, load_report_json, rule_counts, write_quarantine
 
 PEOPLE = "person_id,date_of_birth,sex,ethnicity,yot"
 OFFENCES = "offence_id,person_id,offence_date,outcome_date,offence_type,gravity,outcome,release_date"
@@ -581,6 +582,16 @@ def test_load_report_shape(tmp_path: Path) -> None:
         "problems": [{"table": "offences", "row": 3, "column": "outcome", "rule": "unknown_code", "value": "Fine"}],
     }
     assert list(report["tables"]) == ["people", "offences", "population"]
+
+
+@pytest.mark.parametrize("bad", [True, False])
+def test_load_report_json_is_the_load_report(tmp_path: Path, bad: bool) -> None:
+    offences = [*GOOD_OFFENCES, 'O3,P1,2005-01-10,2005-02-01,"the ""worst"" – café",3,fine,'] if bad else None
+    extract = load_extract(make_dir(tmp_path / "x", offences=offences))
+    text = load_report_json(extract)
+    assert json.loads(text) == load_report(extract)
+    if bad:
+        assert json.loads(text)["problems"][0]["value"] == 'the "worst" – café'
 
 
 def test_write_quarantine_writes_rows_as_read_with_row_and_rule(tmp_path: Path) -> None:

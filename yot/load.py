@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -545,17 +546,30 @@ def load_extract(path: Path) -> Extract:
     )
 
 
+def table_counts(extract: Extract) -> dict[str, dict[str, int]]:
+    """Rows read, accepted and quarantined per present table, in contract order."""
+    return {
+        name: {"read": c.read, "accepted": c.accepted, "quarantined": c.quarantined}
+        for name in TABLES
+        if (c := extract.counts.get(name)) is not None
+    }
+
+
 def load_report(extract: Extract) -> dict[str, Any]:
     """The load report: rows read/accepted/quarantined per present table (contract order), and every
     problem as ``{"table", "row", "column", "rule", "value"}``. The shape of ``yot validate --json``."""
-    return {
-        "tables": {
-            name: {"read": c.read, "accepted": c.accepted, "quarantined": c.quarantined}
-            for name in TABLES
-            if (c := extract.counts.get(name)) is not None
-        },
-        "problems": problem_frame(extract).to_dicts(),
-    }
+    return {"tables": table_counts(extract), "problems": problem_frame(extract).to_dicts()}
+
+
+def load_report_json(extract: Extract) -> str:
+    """:func:`load_report` as JSON text (what ``yot validate --json`` prints), one problem a line.
+
+    The problems are encoded by polars, so an extract with millions of them still prints in seconds.
+    """
+    tables = json.dumps(table_counts(extract), indent=2).replace("\n", "\n  ")
+    lines = problem_frame(extract).select(pl.struct(pl.all()).struct.json_encode()).to_series()
+    problems = "[\n" + ",\n".join(f"    {line}" for line in lines) + "\n  ]" if len(lines) else "[]"
+    return f'{{\n  "tables": {tables},\n  "problems": {problems}\n}}'
 
 
 def write_quarantine(extract: Extract, outdir: Path) -> list[Path]:

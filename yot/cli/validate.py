@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from yot.load import RULES, LoadError, load_extract, load_report, rule_counts, write_quarantine
+from yot.load import RULES, LoadError, load_extract, load_report, load_report_json, rule_counts, write_quarantine
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,10 +38,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"yot validate: {exc}", file=sys.stderr)
         return 2
     written = write_quarantine(extract, Path(args.quarantine)) if args.quarantine else []
-    report = load_report(extract)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(load_report_json(extract))
         return 0
+    report = load_report(extract)
     rules = [(r["table"], r["rule"], r["rows"]) for r in rule_counts(extract).iter_rows(named=True)]
     print(summary_text(report, Path(args.data), rules))
     for path in written:
