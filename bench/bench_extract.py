@@ -4,7 +4,8 @@
 
 Each step runs in its own child process so that its peak memory (the child's ``ru_maxrss``, which
 includes polars' and numpy's native allocations) is measured alone. Prints wall time, peak memory and
-row counts per step; no assertions (speed is reported, not tested).
+row counts per step, with the CPU time beside the wall time because the machine may be shared;
+no assertions (speed is reported, not tested).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ GENERATE = textwrap.dedent(
     print(json.dumps({
         "generate_s": t1 - t0, "write_s": t2 - t1, "total_s": t2 - t0,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
         "rows": {k: v.height for k, v in tables.items()},
         "bytes": sum(p.stat().st_size for p in out.iterdir()),
     }))
@@ -48,6 +50,7 @@ LOAD = textwrap.dedent(
     print(json.dumps({
         "total_s": t1 - t0,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
         "accepted": {k: c.accepted for k, c in extract.counts.items()},
         "quarantined": sum(c.quarantined for c in extract.counts.values()),
     }))
@@ -77,13 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         rows = gen["rows"]
         print(
             f"  generate+write: {gen['total_s']:6.1f} s wall (generate {gen['generate_s']:.1f} s, "
-            f"write {gen['write_s']:.1f} s), peak memory {gen['peak_rss_mb']:,.0f} MB, "
+            f"write {gen['write_s']:.1f} s), {gen['cpu_s']:.1f} s CPU, peak memory {gen['peak_rss_mb']:,.0f} MB, "
             f"{gen['bytes'] / 1e6:,.0f} MB on disk"
         )
         print("    rows: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
         load = _child(LOAD, str(out))
         print(
-            f"  load+validate:  {load['total_s']:6.1f} s wall, peak memory {load['peak_rss_mb']:,.0f} MB, "
+            f"  load+validate:  {load['total_s']:6.1f} s wall, {load['cpu_s']:.1f} s CPU, peak memory {load['peak_rss_mb']:,.0f} MB, "
             f"{load['quarantined']:,} rows quarantined"
         )
         if load["accepted"] != {k: v for k, v in rows.items() if k in load["accepted"]}:
