@@ -97,6 +97,14 @@ def test_fatal_problem_exits_2_with_the_message_on_stderr(tmp_path: Path, capsys
     )
 
 
+def test_an_unwritable_quarantine_folder_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code = main(["validate", "--data", str(extract_dir(tmp_path / "x", bad=True)), "--quarantine", str(blocker / "q")])
+    assert code == 1
+    assert capsys.readouterr().err.startswith(f"yot validate: error: cannot write the quarantine to {blocker / 'q'}")
+
+
 def test_usage_error_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["validate"])

@@ -58,7 +58,7 @@ class LoadError(Exception):
     """A fatal problem with an extract: it cannot be loaded at all (the message names the file)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Check:
     """One row rule on one column: ``broken`` is true on the rows that break it."""
 
@@ -365,7 +365,7 @@ def table_checks(table: Table, accepted_people: pl.Series | None) -> list[_Check
 # --- one table -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableLoad:
     """One table after validation: accepted rows (typed), set-aside rows (as read) and problems."""
 

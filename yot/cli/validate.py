@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from yot.load import RULES, LoadError, load_extract, load_report, load_report_json, rule_counts, write_quarantine
+from yot.cli import UsageError
+from yot.load import RULES, LoadError, load_extract, load_report_json, rule_counts, table_counts, write_quarantine
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,10 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the load report as JSON")
 
 
-def summary_text(report: dict, source: Path, rules: list[tuple[str, str, int]]) -> str:
+def summary_text(tables: dict[str, dict[str, int]], source: Path, rules: list[tuple[str, str, int]]) -> str:
     """A short human summary: rows per table, then the rules broken and how many rows broke each."""
     lines = [f"Extract {source}", f"{'table':<18} {'read':>10} {'accepted':>10} {'quarantined':>12}"]
-    for table, c in report["tables"].items():
+    for table, c in tables.items():
         lines.append(f"{table:<18} {c['read']:>10,} {c['accepted']:>10,} {c['quarantined']:>12,}")
     if rules:
         lines.append("")
@@ -37,13 +38,15 @@ def run(args: argparse.Namespace) -> int:
     except LoadError as exc:
         print(f"yot validate: {exc}", file=sys.stderr)
         return 2
-    written = write_quarantine(extract, Path(args.quarantine)) if args.quarantine else []
+    try:
+        written = write_quarantine(extract, Path(args.quarantine)) if args.quarantine else []
+    except OSError as exc:
+        raise UsageError(f"cannot write the quarantine to {args.quarantine}: {exc.strerror or exc}") from None
     if args.json:
         print(load_report_json(extract))
         return 0
-    report = load_report(extract)
     rules = [(r["table"], r["rule"], r["rows"]) for r in rule_counts(extract).iter_rows(named=True)]
-    print(summary_text(report, Path(args.data), rules))
+    print(summary_text(table_counts(extract), Path(args.data), rules))
     for path in written:
         print(f"Set-aside rows written to {path}")
     if args.quarantine and not written:
