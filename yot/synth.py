@@ -53,9 +53,9 @@ MONTH_DAYS = YEAR_DAYS / 12
 # programme starts with this probability (the effect on the treated follows, measured in truth.json).
 DESIST: dict[str, float] = {
     "YISP": 0.2,
-    "restorative_justice": 0.24,
+    "restorative_justice": 0.3,
     "referral_order": 0.13,
-    "ISSP": 0.2,
+    "ISSP": 0.18,
 }
 EFFECT_DAYS = 365
 CONTINUE = -1.28
