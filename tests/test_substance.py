@@ -1,0 +1,148 @@
+"""Substance-misuse targets (METHODS.md "Targets"): hand-made extracts, answers by hand.
+
+The period is the financial year 2005-06: 1 April 2005 to 31 March 2006, both ends included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from yot.extract import make_extract
+from yot.substance import (
+    detectable_proportion_rise,
+    end_review_outcomes,
+    one_sample_proportion_test,
+    substance_by_year,
+    substance_starts,
+    substance_target_results,
+)
+
+D = dt.date
+START, END = D(2005, 4, 1), D(2006, 3, 31)
+PEOPLE = [{"person_id": f"q{i}", "date_of_birth": D(1990, 1, 1), "sex": "M", "ethnicity": "White", "yot": "Barnet"}
+          for i in range(1, 8)]
+OFFENCES = [{"offence_id": "o1", "person_id": "q1", "offence_date": D(2006, 12, 1), "outcome_date": D(2006, 12, 31),
+             "offence_type": "drugs", "gravity": 2, "outcome": "reprimand"}]  # extract date: 31 Dec 2006
+
+
+def episode(iid, pid, start, programme="substance_misuse"):
+    return {"intervention_id": iid, "person_id": pid, "programme": programme, "start_date": start,
+            "end_date": None, "status": "ongoing"}
+
+
+INTERVENTIONS = [
+    episode("i1", "q1", D(2005, 5, 1)), episode("i2", "q1", D(2005, 11, 1)),  # two episodes: one young person
+    episode("i3", "q2", D(2005, 4, 1)),                                         # on the first day
+    episode("i4", "q3", D(2006, 3, 31)),                                        # on the last day
+    episode("i5", "q4", D(2005, 6, 1), "ISSP"),                                 # another programme
+    episode("i6", "q5", D(2006, 4, 1)),                                         # the next year
+    episode("i7", "q6", D(2005, 3, 31)),                                        # the year before
+]
+
+
+def review(pid, date, change):
+    return {"person_id": pid, "review_date": date, "use_change": change}
+
+
+REVIEWS = [
+    review("q1", D(2005, 4, 1), "discontinued"), review("q2", D(2005, 9, 1), "reduced"),
+    review("q3", D(2006, 3, 31), "reduced"), review("q4", D(2005, 10, 1), "unchanged"),
+    review("q5", D(2005, 12, 1), "increased"),
+    review("q6", D(2006, 4, 1), "reduced"),  # next year
+]
+
+STARTS = {"baseline_year": 2004, "baseline_value": 280, "change_per_year": 0.10, "mode": "relative"}
+SHARE = {"baseline_year": 2004, "baseline_value": 0.72, "change_per_year": 0.05, "mode": "relative"}
+
+
+def extract(reviews=REVIEWS, interventions=INTERVENTIONS):
+    return make_extract(people=PEOPLE, offences=OFFENCES, interventions=interventions, substance_reviews=reviews)
+
+
+def test_starts_count_distinct_young_people_with_inclusive_bounds():
+    assert substance_starts(extract(), START, END) == 3  # q1 (twice), q2, q3
+    assert substance_starts(extract(), D(2004, 4, 1), D(2005, 3, 31)) == 1  # q6
+    assert substance_starts(extract(), D(2005, 4, 2), D(2006, 3, 30)) == 1  # q1 only
+
+
+def test_review_share_and_wilson_bounds():
+    assert end_review_outcomes(extract(), START, END) == (3, 5)
+    row = substance_by_year(extract(), [2005])
+    assert row["share_improved"].item() == pytest.approx(0.6)
+    # Wilson 3/5, z = 1.96: centre 0.5566, half-width 0.3258
+    assert row["share_ci_low"].item() == pytest.approx(0.2307, abs=1e-4)
+    assert row["share_ci_high"].item() == pytest.approx(0.8824, abs=1e-4)
+
+
+def test_relative_targets_by_hand():
+    starts05, starts06, share05, share06 = substance_target_results(extract(), [2005, 2006], "financial", STARTS, SHARE)
+    assert starts05.target_value == pytest.approx(308.0) and starts06.target_value == pytest.approx(338.8)
+    assert starts05.observed == 3.0 and starts05.met is False and starts05.status == "red"
+    assert starts05.baseline_value == 280 and starts05.unit == "count" and starts05.lower_is_better is False
+    assert share05.target_value == pytest.approx(0.756) and share06.target_value == pytest.approx(0.7938)
+    assert share05.observed == pytest.approx(0.6) and share05.denominator == 5
+    # 2006-07: one review (reduced) dated 1 April 2006; the extract date is 31 Dec 2006
+    assert share06.observed == pytest.approx(1.0) and share06.met is True and share06.provisional is True
+    assert share05.provisional is False  # final from 30 Sep 2006
+
+
+def test_points_targets_by_hand():
+    starts = {**STARTS, "change_per_year": 28, "mode": "points"}
+    share = {**SHARE, "mode": "points"}
+    s05, s06, r05, r06 = substance_target_results(extract(), [2005, 2006], "financial", starts, share)
+    assert (s05.target_value, s06.target_value) == pytest.approx((308, 336))
+    assert (r05.target_value, r06.target_value) == pytest.approx((0.77, 0.82))
+
+
+def test_share_target_is_held_at_100_percent():
+    share = {**SHARE, "baseline_value": 0.95}
+    result = substance_target_results(extract(), [2006], "financial", STARTS, share)[1]
+    assert result.target_value == 1.0 and "held at 100%" in result.note
+
+
+def test_share_against_the_baseline_value_when_baseline_reviews_are_missing():
+    share05 = substance_target_results(extract(), [2005], "financial", STARTS, SHARE)[1]
+    # exact binomial, n=5, p=0.72: P(3)=0.2926; as rare or rarer: P(0..3) + P(5) = 0.6238
+    assert share05.p_value == pytest.approx(0.6238, abs=1e-4)
+    assert one_sample_proportion_test(3, 5, 0.72) == pytest.approx(0.6238, abs=1e-4)
+    assert "not in the extract" in share05.note and share05.significant is False
+
+
+def test_share_against_baseline_reviews_in_the_extract_is_two_proportion():
+    reviews = REVIEWS + [review("q7", D(2004, 6, 1), "reduced"), review("q7", D(2004, 7, 1), "unchanged")]
+    share05 = substance_target_results(extract(reviews), [2005], "financial", STARTS, SHARE)[1]
+    assert "two-proportion" in share05.note and "1 of 2" in share05.note
+
+
+def test_starts_tested_against_the_baseline_years_starts_in_the_extract():
+    starts05 = substance_target_results(extract(), [2005], "financial", STARTS, SHARE)[0]
+    # 3 against 1 (q6 in 2004-05): binomial(4, 1/2), P(X>=3) + P(X<=1) = 10/16
+    assert starts05.p_value == pytest.approx(10 / 16)
+    assert "(1)" in starts05.note
+
+
+def test_detectable_rise_is_a_rise_and_shrinks_with_more_reviews():
+    small, large = detectable_proportion_rise(0.72, 50), detectable_proportion_rise(0.72, 500)
+    assert 0 < large < small < 0.28
+    assert detectable_proportion_rise(0.72, 0) is None
+
+
+def test_no_tables_no_figures():
+    ex = make_extract(people=PEOPLE, offences=OFFENCES)
+    starts, share = substance_target_results(ex, [2005], "financial", STARTS, SHARE)
+    assert starts.observed is None and starts.status == "grey" and "no interventions table" in starts.note
+    assert share.observed is None and share.status == "grey"
+
+
+def test_a_year_beyond_the_extract_date_has_no_figure():
+    starts, share = substance_target_results(extract(), [2007], "financial", STARTS, SHARE)
+    assert starts.observed is None and share.observed is None
+
+
+def test_targets_accept_objects_with_attributes():
+    from yot.params import ProportionTarget, RateTarget
+
+    results = substance_target_results(extract(), [2005], "financial", RateTarget(**STARTS), ProportionTarget(**SHARE))
+    assert results[0].target_value == pytest.approx(308.0)
