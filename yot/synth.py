@@ -58,7 +58,7 @@ DESIST: dict[str, float] = {
     "ISSP": 0.18,
 }
 EFFECT_DAYS = 365
-CONTINUE = -1.28
+CONTINUE = -1.265
 SAME_DAY = 0.3
 """Chance that a further offence is committed the same day (dealt with together)."""
 """Log-odds of offending again after a first offence at average risk (calibrates the 2003 rate)."""
