@@ -707,3 +707,27 @@ def test_reports_of_an_extract_made_in_memory() -> None:
         "problems": [],
     }
     assert rule_counts(extract).height == 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        st.lists(
+            st.lists(st.sampled_from(["", "P1", "2005-01-01", "x", '"', '"a,b"', "é", "\r", "3", ";"]), max_size=9).map(",".join),
+            max_size=6,
+        ).map(lambda lines: "\n".join(lines).encode()),
+    ),
+    fmt=st.sampled_from(["csv", "parquet"]),
+)
+def test_any_bytes_either_load_or_give_a_load_error(body: bytes, fmt: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = make_dir(Path(tmp))
+        (folder / f"offences.{fmt}").write_bytes(OFFENCES.encode() + b"\n" + body if fmt == "csv" else body)
+        try:
+            extract = load_extract(folder)
+        except LoadError as exc:
+            assert "offences" in str(exc)
+        else:
+            count = extract.counts["offences"]
+            assert count.read == count.accepted + count.quarantined
