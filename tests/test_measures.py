@@ -208,7 +208,7 @@ def test_measures_by_year_names_the_periods() -> None:
     assert alls.select("period", "year", "start", "cohort_size").rows() == [
         ("2004-05", 2004, D(2004, 4, 1), 1), ("2005-06", 2005, D(2005, 4, 1), 5)]
     quarter = measures_by_year(five(), [2005], "october_december").filter(pl.col("breakdown") == "all")
-    assert quarter["cohort_size"].to_list() == [0]
+    assert quarter["cohort_size"].to_list() == [1]  # p1 alone: outcome 1 Nov 2005
 
 
 # ----------------------------------------------------------------------------------------- targets
