@@ -234,3 +234,29 @@ def test_latest_is_replaced_atomically(tmp_path):
     assert (tmp_path / "latest").resolve() == second.resolve()
     assert os.readlink(tmp_path / "latest") == os.path.join("runs", "b")  # relative: the folder can move
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "runs"]  # no temporary link left
+
+
+def test_a_reused_kernel_starts_each_notebook_from_an_empty_namespace(tmp_path, tiny_extract, params_file):
+    notebooks = tmp_path / "notebooks"
+    _notebook(notebooks / "data_quality.ipynb", "LEFT_OVER = 'from data quality'\nimport os\nPID = os.getpid()",
+              "pathlib_free = open(f'{tables_dir}/pid_dq.txt', 'w').write(str(PID))")
+    _notebook(notebooks / "reoffending_cohort.ipynb",
+              "import os\nassert 'LEFT_OVER' not in globals(), 'state leaked from the previous notebook'",
+              "open(f'{tables_dir}/pid_rc.txt', 'w').write(str(os.getpid()))")
+    result = run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", jobs=1, notebooks_dir=notebooks,
+                       progress=False)
+    assert result.ok, result.failures
+    tables = result.published / "tables"
+    assert (tables / "pid_dq.txt").read_text() == (tables / "pid_rc.txt").read_text()  # one kernel, reused
+    assert "yot-reset" not in (result.published / "reoffending_cohort_2004.html").read_text()
+
+
+def test_fresh_kernels_can_be_asked_for(tmp_path, tiny_extract, params_file):
+    notebooks = tmp_path / "notebooks"
+    _notebook(notebooks / "data_quality.ipynb", "import os\nopen(f'{tables_dir}/pid_dq.txt', 'w').write(str(os.getpid()))")
+    _notebook(notebooks / "reoffending_cohort.ipynb", "import os\nopen(f'{tables_dir}/pid_rc.txt', 'w').write(str(os.getpid()))")
+    result = run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", jobs=1, notebooks_dir=notebooks,
+                       progress=False, reuse_kernels=False)
+    assert result.ok, result.failures
+    tables = result.published / "tables"
+    assert (tables / "pid_dq.txt").read_text() != (tables / "pid_rc.txt").read_text()

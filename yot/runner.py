@@ -24,6 +24,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -38,7 +39,7 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 METHODS_MD = REPO_ROOT / "docs" / "methods.md"
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_SECONDS = 900
-REMOVED_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell")
+REMOVED_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell", "yot-reset")
 VERSIONED_PACKAGES = ("yot", "polars", "pandas", "pyarrow", "numpy", "scipy", "statsmodels", "matplotlib",
                       "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "pydantic")
 
@@ -118,8 +119,71 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip()
 
 
+RESET_SOURCE = (
+    "# yot runner: this kernel may have run another notebook before; start from an empty namespace\n"
+    "get_ipython().run_line_magic('reset', '-f')\n"
+    "import gc as _gc; _gc.collect(); del _gc"
+)
+
+_worker = threading.local()
+_started: list[Any] = []
+_started_lock = threading.Lock()
+
+
+def _kernel_for_this_worker(cwd: Path, reuse: bool) -> Any | None:
+    """This worker thread's warm kernel (started in ``cwd``), or None to let papermill start a fresh one.
+
+    Reusing a kernel across notebooks saves its start-up and, above all, the suite's imports (polars,
+    seaborn, scipy, statsmodels: several seconds a notebook). Each notebook still starts from an empty
+    namespace (``RESET_SOURCE``), and a kernel that saw a failure is replaced, never reused.
+    """
+    if not reuse:
+        return None
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = getattr(_worker, "km", None)
+    if km is not None and km.has_kernel and run_sync(km.is_alive)():
+        return km
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+    run_sync(km.start_kernel)(cwd=str(cwd))
+    _worker.km = km
+    with _started_lock:
+        _started.append(km)
+    return km
+
+
+def _retire_worker_kernel() -> None:
+    """Drop this worker's kernel after a failure: the next notebook gets a fresh one."""
+    km = getattr(_worker, "km", None)
+    _worker.km = None
+    if km is not None:
+        _shutdown(km)
+
+
+def _shutdown(km: Any) -> None:
+    from jupyter_core.utils import run_sync
+
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - best effort: the process is killed below
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            process.kill()
+
+
+def shutdown_kernels() -> None:
+    """Stop every warm kernel the runner started."""
+    with _started_lock:
+        kms, _started[:] = list(_started), []
+    for km in kms:
+        _shutdown(km)
+
+
 def execute_notebook(
-    run: NotebookRun, notebooks_dir: Path, analyst_dir: Path, timeout: int = CELL_TIMEOUT_SECONDS
+    run: NotebookRun, notebooks_dir: Path, analyst_dir: Path, timeout: int = CELL_TIMEOUT_SECONDS,
+    reuse_kernels: bool = True,
 ) -> tuple[Path | None, str | None]:
     """Execute one notebook run with papermill in this environment's kernel.
 
@@ -127,26 +191,35 @@ def execute_notebook(
     finished, or to ``analyst/failed/<name>.ipynb`` (partial, with the error) when it did not.
     Returns (path of the executed notebook or None, error text or None).
     """
+    import nbformat
     import papermill
 
     running = analyst_dir / ".running" / f"{run.name}.ipynb"
     running.parent.mkdir(parents=True, exist_ok=True)
     try:
+        notebook = nbformat.read(notebooks_dir / run.notebook, as_version=4)
+        km = _kernel_for_this_worker(notebooks_dir, reuse_kernels)
+        if km is not None:
+            reset = nbformat.v4.new_code_cell(RESET_SOURCE)
+            reset.metadata["tags"] = ["remove_cell", "yot-reset"]
+            notebook.cells.insert(0, reset)
         papermill.execute_notebook(
-            str(notebooks_dir / run.notebook),
+            notebook,
             str(running),
             parameters=run.parameters,
             kernel_name=KERNEL_NAME,
-            cwd=str(notebooks_dir),
+            cwd=None if km is not None else str(notebooks_dir),
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
             report_mode=False,
             language="python",
+            **({"km": km} if km is not None else {}),
         )
     except BaseException as exc:  # noqa: BLE001 - any failure is named and the others go on
         if isinstance(exc, KeyboardInterrupt):
             raise
+        _retire_worker_kernel()
         failed = analyst_dir / "failed" / f"{run.name}.ipynb"
         failed.parent.mkdir(parents=True, exist_ok=True)
         if running.exists():
@@ -453,7 +526,7 @@ def run_suite(
     notebooks_dir: str | Path = NOTEBOOKS_DIR,
     load: Callable[[Path], Any] | None = None,
     progress: bool = True,
-    echo: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
+    reuse_kernels: bool = True,
 ) -> SuiteResult:
     """Run every notebook of the suite file ``params_path`` and build the pack under ``out``.
 
@@ -494,8 +567,10 @@ def run_suite(
             [str(own_kernel_dir(Path(kernel_tmp)))] + ([previous_path] if previous_path else [])
         )
         try:
-            outcomes = _execute_all(runs, notebooks_dir, published, analyst, jobs, progress, footer, extract_date)
+            outcomes = _execute_all(runs, notebooks_dir, published, analyst, jobs, progress, footer, extract_date,
+                                    reuse_kernels)
         finally:
+            shutdown_kernels()
             if previous_path is None:
                 os.environ.pop("JUPYTER_PATH", None)
             else:
@@ -578,10 +653,10 @@ def _is_provisional(run: NotebookRun, extract_date: dt.date | None) -> bool:
 
 
 def _one(run: NotebookRun, notebooks_dir: Path, published: Path, analyst: Path, footer: str,
-         extract_date: dt.date | None) -> NotebookOutcome:
+         extract_date: dt.date | None, reuse_kernels: bool) -> NotebookOutcome:
     began = time.perf_counter()
     provisional = _is_provisional(run, extract_date)
-    executed, error = execute_notebook(run, notebooks_dir, analyst)
+    executed, error = execute_notebook(run, notebooks_dir, analyst, reuse_kernels=reuse_kernels)
     if error is not None:
         return NotebookOutcome(run, False, time.perf_counter() - began, executed, None, error, provisional)
     html_path = published / run.html_name
@@ -596,14 +671,15 @@ def _one(run: NotebookRun, notebooks_dir: Path, published: Path, analyst: Path, 
 
 
 def _execute_all(runs: list[NotebookRun], notebooks_dir: Path, published: Path, analyst: Path, jobs: int,
-                 progress: bool, footer: str, extract_date: dt.date | None) -> list[NotebookOutcome]:
+                 progress: bool, footer: str, extract_date: dt.date | None,
+                 reuse_kernels: bool = True) -> list[NotebookOutcome]:
     from tqdm import tqdm
 
     outcomes: list[NotebookOutcome] = []
     bar = tqdm(total=len(runs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="notebook") as pool:
-        futures = {pool.submit(_one, run, notebooks_dir, published, analyst, footer, extract_date): run
+        futures = {pool.submit(_one, run, notebooks_dir, published, analyst, footer, extract_date, reuse_kernels): run
                    for run in runs}
         for future in as_completed(futures):
             outcome = future.result()

@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="outputs", help="where the pack is written")
     parser.add_argument("--jobs", type=_positive, default=2, help="notebooks run at once")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--fresh-kernels", action="store_true",
+                        help="start a new kernel for every notebook (slower; by default each worker reuses its "
+                             "kernel, emptied between notebooks, to save start-up and imports)")
     parser.add_argument("--notebooks", default=None, help="folder of the notebooks (default: the suite's notebooks/)")
 
 
@@ -39,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = run_suite(args.params, data_dir=args.data, out=args.out, jobs=args.jobs,
-                           notebooks_dir=args.notebooks or NOTEBOOKS_DIR, progress=not args.no_progress)
+                           notebooks_dir=args.notebooks or NOTEBOOKS_DIR, progress=not args.no_progress,
+                           reuse_kernels=not args.fresh_kernels)
     except (ParameterError, RunError) as exc:
         for line in str(exc).splitlines():
             print(f"yot run: {line}", file=sys.stderr)
