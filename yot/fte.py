@@ -304,9 +304,11 @@ def fte_target_results(
             observed, low, high = row["rate_per_100k"], row["rate_ci_low"], row["rate_ci_high"]
             base_value = base["rate_per_100k"]
             p_value = rate_ratio_test(n, row["population_10_17"], base_n, base["population_10_17"])
-            note = (f"rates per 100,000 aged 10 to 17 (populations {row['population_10_17']:,} in {row['start'].year} "
-                    f"and {base['population_10_17']:,} in {base['start'].year}); exact Poisson interval; change from "
-                    "baseline: exact conditional test of two Poisson rates")
+            pops = (f"population {row['population_10_17']:,} in {row['start'].year}" if year == baseline_year else
+                    f"populations {row['population_10_17']:,} in {row['start'].year} and "
+                    f"{base['population_10_17']:,} in {base['start'].year}")
+            note = (f"rates per 100,000 aged 10 to 17 ({pops}); exact Poisson interval; change from baseline: exact "
+                    "conditional test of two Poisson rates")
         else:
             observed, low, high = float(n), row["fte_ci_low"], row["fte_ci_high"]
             base_value = float(base_n)
