@@ -308,6 +308,8 @@ def _count_of(result: Any) -> int | None:
         return round(result.observed * result.denominator)
     if result.unit == "count":
         return round(result.observed)
+    if result.unit == "rate_per_100k" and result.denominator:
+        return round(result.observed * result.denominator / 100_000)
     return None
 
 
@@ -402,7 +404,10 @@ RAG_EXPLAINED = (
         ("red", "not met, no better than the baseline, and the target is outside the margin of error"),
         ("grey", "no figure yet"),
     ))
-    + ". The 95% interval is the range the true figure probably lies in, given the number of young people counted.</p>"
+    + ". The 95% interval is the range the true figure probably lies in, given the number of young people counted. "
+    "<b>Binary reoffending rate:</b> the share of a year's cohort with a proven reoffence within the follow-up "
+    "(12 months unless the methods page says otherwise). <b>Change beyond chance?</b> whether the change from the "
+    "baseline is larger than chance alone would be likely to produce (5% significance).</p>"
 )
 
 
