@@ -1,0 +1,143 @@
+"""``yot metrics``: the JSON shape with hand-counted figures, exit codes, quarantine, summary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from yot.cli import main
+from yot.stats import wilson_interval
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PEOPLE = (
+    "person_id,date_of_birth,sex,ethnicity,yot\n"
+    "P1,1990-01-01,M,White,Barnet\n"
+    "P2,1991-06-15,F,Black,Barnet\n"
+    "P3,1980-01-01,M,Asian,Barnet\n"
+)
+OFFENCES = (
+    "offence_id,person_id,offence_date,outcome_date,offence_type,gravity,outcome,release_date\n"
+    "O1,P1,2005-01-10,2005-02-01,theft,3,fine,\n"  # index 1 Feb 2005, first tier, aged 15
+    "O2,P1,2005-06-01,2005-07-01,theft,3,reprimand,\n"  # reoffence 120 days on
+    "O3,P2,2005-03-01,2005-04-01,robbery,5,detention_training_order,2005-10-01\n"  # index: release, aged 14
+    "O4,P2,2006-10-02,2006-11-01,theft,3,fine,\n"  # one day after the 12 months: not a reoffence
+    "O5,P3,2005-03-01,2005-04-01,theft,3,fine,\n"  # aged 25: not in the cohort
+)
+BAD_OFFENCE = "O6,P9,2005-05-10,2005-06-01,theft,3,fine,\n"  # unknown person: quarantined
+
+
+def extract_dir(folder: Path, bad: bool = False) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "people.csv").write_text(PEOPLE)
+    (folder / "offences.csv").write_text(OFFENCES + (BAD_OFFENCE if bad else ""))
+    return folder
+
+
+def metrics(data: Path, *extra: str) -> list[str]:
+    return ["metrics", "--data", str(data), "--start", "2005-01-01", "--end", "2005-12-31", *extra]
+
+
+def group(n: int, r: int, re: int) -> dict:
+    return {
+        "cohort_size": n, "reoffenders": r, "reoffences": re,
+        "binary_rate": r / n if n else None, "binary_rate_ci": list(wilson_interval(r, n)),
+        "frequency_rate": re / n if n else None, "reoffences_per_reoffender": re / r if r else None,
+    }
+
+
+def test_json_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(metrics(extract_dir(tmp_path / "x"), "--json"))
+    out = capsys.readouterr()
+    assert code == 0 and out.err == ""
+    assert json.loads(out.out) == {
+        "period": {"start": "2005-01-01", "end": "2005-12-31"},
+        "follow_up_months": 12,
+        "waiting_months": 6,
+        "extract_date": "2006-11-01",  # the latest outcome_date
+        "complete": False,  # complete from 30 Jun 2007
+        **group(2, 1, 1),
+        "by": {
+            "tier": {"pre_court": group(0, 0, 0), "first_tier": group(1, 1, 1), "community": group(0, 0, 0),
+                     "custody": group(1, 0, 0)},
+            "sex": {"M": group(1, 1, 1), "F": group(1, 0, 0), "U": group(0, 0, 0)},
+            "age_band": {"10-14": group(1, 0, 0), "15-17": group(1, 1, 1)},
+            "ethnicity": {"White": group(1, 1, 1), "Mixed": group(0, 0, 0), "Asian": group(0, 0, 0),
+                          "Black": group(1, 0, 0), "Other": group(0, 0, 0), "Unknown": group(0, 0, 0)},
+        },
+    }
+
+
+def test_parameters_are_used_and_echoed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = extract_dir(tmp_path / "x")
+    code = main(metrics(data, "--follow-up-months", "3", "--waiting-months", "3", "--extract-date", "2007-06-30",
+                        "--json"))
+    result = json.loads(capsys.readouterr().out)
+    # 3 months after 1 Feb 2005 is 1 May: P1's 1 Jun reoffence falls outside
+    assert code == 0
+    assert (result["follow_up_months"], result["waiting_months"], result["extract_date"], result["complete"]) == (
+        3, 3, "2007-06-30", True)
+    assert (result["cohort_size"], result["reoffenders"]) == (2, 0)
+
+
+def test_quarantined_rows_are_reported_and_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(metrics(extract_dir(tmp_path / "x", bad=True), "--json"))
+    out = capsys.readouterr()
+    assert code == 0
+    assert "offences: 1 of 6 rows set aside" in out.err
+    assert json.loads(out.out)["cohort_size"] == 2
+
+
+def test_empty_cohort_is_zeros_and_nulls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["metrics", "--data", str(extract_dir(tmp_path / "x")), "--start", "1999-01-01",
+                 "--end", "1999-12-31", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {k: result[k] for k in ("cohort_size", "reoffenders", "binary_rate", "binary_rate_ci",
+                                   "reoffences_per_reoffender")} == {
+        "cohort_size": 0, "reoffenders": 0, "binary_rate": None, "binary_rate_ci": [None, None],
+        "reoffences_per_reoffender": None}
+
+
+def test_start_after_end_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["metrics", "--data", str(extract_dir(tmp_path / "x")), "--start", "2006-01-01",
+                 "--end", "2005-12-31", "--json"])
+    out = capsys.readouterr()
+    assert code == 1 and out.out == ""
+    assert "after --end" in out.err
+
+
+def test_bad_date_argument_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["metrics", "--data", str(tmp_path), "--start", "2005-13-01", "--end", "2005-12-31"])
+    assert exc.value.code == 1
+
+
+def test_fatal_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "people.csv").write_text(PEOPLE)  # no offences table
+    with pytest.raises(SystemExit) as exc:
+        main(metrics(folder, "--json"))
+    assert exc.value.code == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "offences" in out.err
+
+
+def test_readable_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(metrics(extract_dir(tmp_path / "x")))
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "PROVISIONAL" in text and "2005-01-01 to 2005-12-31" in text
+    assert "50.0%" in text and "custody" in text and "by age band" in text
+
+
+def test_runs_as_a_module(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "yot", *metrics(extract_dir(tmp_path / "x"), "--json")],
+                          cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["reoffences"] == 1
