@@ -604,3 +604,31 @@ def test_check_finds_a_table_of_row_level_records_whatever_the_ids(tmp_path, nam
     (root / name).write_text(text)
     problems = check_published(root, ex)
     assert len(problems) == 1 and problems[0].startswith(f"{name}: a table of row-level records")
+
+
+def test_check_finds_a_suppressed_cell_given_away_by_a_complement_column(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    # cohort_size = reoffenders + non_reoffenders holds in rows 3 and 4 (both parts non-zero), so in
+    # row 2 the hidden reoffenders are 35 - 31 = 4; row 5 hides two of the three and is safe.
+    (root / "targets.csv").write_text(
+        "cohort,cohort_size,reoffenders,non_reoffenders,notes\n"
+        "2004,35,[c],31,\n2005,32,7,25,\n2006,23,5,18,\n2007,[c],[c],0,\n"
+    )
+    problems = check_published(root, extract, allowed_dates=["2005-01-01"])
+    assert problems == [
+        "targets.csv: line 2, column 'reoffenders': [c] can be worked out, "
+        "as cohort_size = reoffenders + non_reoffenders in this table"
+    ]
+    # The same table suppressed with the row total declared is safe.
+    table = pl.DataFrame({"cohort": [2004, 2005, 2006], "cohort_size": [35, 32, 23],
+                          "reoffenders": [4, 7, 5], "non_reoffenders": [31, 25, 18]})
+    safe = suppress(table, ["reoffenders", "non_reoffenders"], total_col="cohort_size", columns_add_up=False)
+    assert safe.row(0) == (2004, "35", C, C)
+    publish_table(safe, root / "targets.csv")
+    assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []
+
+
+def test_check_does_not_infer_a_relation_from_one_row_or_from_zeros(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    (root / "a.csv").write_text("g,n,reoffenders,starts\nx,12,[c],10\ny,30,20,10\nz,6,6,0\nw,7,7,0\n")
+    assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import math
 import os
@@ -736,7 +737,7 @@ def _csv_count_columns(path: Path, header: list[str]) -> tuple[list[str], bool]:
 
 
 def _check_csv_counts(path: Path, text: str, threshold: int, where: str) -> list[str]:
-    rows = list(csv.reader(text.splitlines()))
+    rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return []
     header = rows[0]
@@ -754,6 +755,47 @@ def _check_csv_counts(path: Path, text: str, threshold: int, where: str) -> list
             problem = _count_cell_problem(row[j], threshold)
             if problem == "a count below the threshold" or (problem and declared):
                 problems.append(f"{where}: line {i}, column {col!r}: {problem} ({row[j]!r})")
+    problems += _derivable_cells(header, rows[1:], cols, where)
+    return problems
+
+
+_HIDDEN = "hidden"
+
+
+def _derivable_cells(header: list[str], rows: list[list[str]], cols: list[str], where: str) -> list[str]:
+    """Suppressed cells that another column gives away, as in ``cohort_size = reoffenders + non_reoffenders``.
+
+    A relation ``a = b + c`` between three count columns is taken to hold when at least two rows
+    show all three, with ``b`` and ``c`` not zero, and it holds in every row showing all three; a
+    row where exactly one of the three is ``[c]`` then shows it all the same.
+    """
+    def cell(row: list[str], col: str) -> float | str | None:
+        j = header.index(col)
+        text = row[j].strip() if j < len(row) else ""
+        if text == CONFIDENTIAL:
+            return _HIDDEN
+        return _parse_count(text)
+
+    grid = [{c: cell(row, c) for c in cols} for row in rows]
+    problems = []
+    for a in cols:
+        others = [c for c in cols if c != a]
+        for k, b in enumerate(others):
+            for c in others[k + 1:]:
+                full = [(r[a], r[b], r[c]) for r in grid
+                        if all(isinstance(r[x], float) for x in (a, b, c))]
+                if any(abs(va - vb - vc) > 1e-9 for va, vb, vc in full):  # type: ignore[operator]
+                    continue
+                if sum(1 for _, vb, vc in full if vb and vc) < 2:
+                    continue
+                for i, r in enumerate(grid, start=2):
+                    values = [r[a], r[b], r[c]]
+                    if values.count(_HIDDEN) == 1 and all(isinstance(v, float) for v in values if v != _HIDDEN):
+                        hidden = (a, b, c)[values.index(_HIDDEN)]
+                        problems.append(
+                            f"{where}: line {i}, column {hidden!r}: [c] can be worked out, "
+                            f"as {a} = {b} + {c} in this table"
+                        )
     return problems
 
 
