@@ -1,0 +1,858 @@
+"""Programme evaluation against matched comparison groups: METHODS.md "Programme evaluation".
+
+Two layers. The matching engine (:func:`matched_comparison`) works on any table of people: a logistic
+propensity model on the characteristics known before treatment, 1:1 nearest-neighbour matching on
+the logit of the score, **with replacement**, within a caliper of 0.2 pooled standard deviations of
+the logit, standardised mean differences before and after, and the matched difference with a 95%
+interval whose variance counts each reuse of a comparison person. The programme layer
+(:func:`evaluate_programme`) builds the treated group and the comparison pool of ISSP, restorative
+justice, referral orders and YISP exactly as METHODS.md defines them and estimates every outcome on
+the same match. docs/evaluation.md gives the choices and the simulation study behind them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats as sps
+
+from yot.cohort import reoffending
+from yot.contract import CUSTODY_OUTCOMES
+from yot.dates import add_months_expr, age_at
+from yot.extract import Extract
+
+Z_95 = float(sps.norm.ppf(0.975))
+PROGRAMMES: tuple[str, ...] = ("ISSP", "referral_order", "restorative_justice", "YISP")
+INTERVENTION_PROGRAMMES: tuple[str, ...] = ("ISSP", "restorative_justice")
+START_WINDOW_DAYS = 90
+"""Treated: the programme starts 0 to 90 days after the index date (both ends included)."""
+LOOKBACK_DAYS = 365
+"""Comparison pool: no start from 365 days before the index date to the end of follow-up."""
+MIN_TREATED = 60
+"""Fewer matched treated people than this: the estimate is indicative only."""
+BALANCE_LIMIT = 0.10
+"""A match is acceptable when every |SMD| after matching is below this."""
+REOFFENDING_COVARIATES: tuple[str, ...] = (
+    "age", "sex", "ethnicity", "previous_offences", "years_since_first_offence", "gravity",
+    "offence_type", "tier", "asset_score",
+)
+YISP_COVARIATES: tuple[str, ...] = ("age", "sex", "ethnicity", "risk_score")
+RIDGE_ALPHA = 0.01
+
+
+# ============================================================================ the matching engine
+@dataclass(frozen=True)
+class Effect:
+    """A treated-minus-comparison difference of one outcome on one match, with its 95% interval."""
+
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    treated_mean: float | None
+    comparison_mean: float | None
+
+
+@dataclass(frozen=True)
+class MatchedComparison:
+    """The result of a matched comparison (see :func:`matched_comparison`).
+
+    ``pairs`` has one row per matched treated person: ``treated_row`` and ``comparison_row`` are
+    0-based row positions in the frame given, ``distance`` the gap in the logit. ``weights`` gives,
+    per row of the frame, how often the row is used in the match (1 for a matched treated person,
+    the number of treated people it stands in for for a comparison person, else 0).
+    """
+
+    effect: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    n_treated: int
+    n_matched_treated: int
+    n_matched_comparison: int
+    n_comparison_pool: int
+    treated_mean: float | None
+    comparison_mean: float | None
+    naive_effect: float | None
+    naive_treated_mean: float | None
+    naive_comparison_mean: float | None
+    balance: pl.DataFrame
+    pairs: pl.DataFrame
+    weights: np.ndarray = field(repr=False)
+    logit: np.ndarray = field(repr=False)
+    caliper_width: float | None = None
+    model: str = "none"
+    covariates_used: tuple[str, ...] = ()
+    dropped_covariates: tuple[str, ...] = ()
+
+    @property
+    def n_unmatched_treated(self) -> int:
+        """Treated people with no comparison person within the caliper (reported, not hidden)."""
+        return self.n_treated - self.n_matched_treated
+
+    @property
+    def max_abs_smd_before(self) -> float | None:
+        return _max_abs(self.balance, "smd_before")
+
+    @property
+    def max_abs_smd_after(self) -> float | None:
+        return _max_abs(self.balance, "smd_after")
+
+    @property
+    def poor_balance(self) -> bool:
+        """Any |SMD| of 0.10 or more after matching."""
+        worst = self.max_abs_smd_after
+        return worst is not None and worst >= BALANCE_LIMIT
+
+
+def _max_abs(balance: pl.DataFrame, col: str) -> float | None:
+    if balance.height == 0:
+        return None
+    values = balance.get_column(col).drop_nulls().drop_nans().abs()
+    return float(values.max()) if values.len() else None
+
+
+def _to_polars(frame: Any) -> pl.DataFrame:
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    if isinstance(frame, pl.LazyFrame):
+        return frame.collect()
+    return pl.from_pandas(frame)
+
+
+def _is_numeric(series: pl.Series) -> bool:
+    return series.dtype.is_numeric() or series.dtype == pl.Boolean
+
+
+def encode_covariates(frame: pl.DataFrame, covariates: Sequence[str]) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """The covariates as numeric columns for the propensity model and the balance table.
+
+    A numeric covariate is kept; with missing values it gets ``<name>: missing`` (1 = missing) and
+    its missing values are set to the mean of the others. A categorical (string) covariate becomes
+    one 0/1 column per level, ``<name>: <level>``, with missing values as their own level
+    ``<name>: missing``. A covariate that is constant over the whole frame is dropped (returned as
+    the second item): it cannot explain who was treated.
+    """
+    columns: dict[str, pl.Series] = {}
+    dropped: list[str] = []
+    for name in covariates:
+        s = frame.get_column(name)
+        if _is_numeric(s):
+            s = s.cast(pl.Float64)
+            if s.n_unique() <= 1:
+                dropped.append(name)
+                continue
+            missing = s.is_null() | s.is_nan()
+            if missing.any():
+                kept = s.filter(~missing)
+                fill = float(kept.mean()) if kept.len() else 0.0
+                columns[name] = pl.Series(name, np.where(missing.to_numpy(), fill, s.fill_null(fill).to_numpy()))
+                columns[f"{name}: missing"] = missing.cast(pl.Float64).alias(f"{name}: missing")
+            else:
+                columns[name] = s.alias(name)
+        else:
+            s = s.cast(pl.String).fill_null("missing")
+            levels = sorted(s.unique().to_list())
+            if len(levels) <= 1:
+                dropped.append(name)
+                continue
+            for level in levels:
+                columns[f"{name}: {level}"] = (s == level).cast(pl.Float64).alias(f"{name}: {level}")
+    return pl.DataFrame(list(columns.values())) if columns else pl.DataFrame(), tuple(dropped)
+
+
+def standardised_mean_difference(
+    treated: np.ndarray, comparison: np.ndarray, pooled_sd: float, comparison_weights: np.ndarray | None = None
+) -> float:
+    """(mean of the treated - (weighted) mean of the comparison) / ``pooled_sd``.
+
+    ``pooled_sd`` is sqrt((var_t + var_c) / 2) of the unmatched groups (sample variances), used both
+    before and after matching so that the two SMDs are on one scale. Zero when the SD is zero and the
+    means agree; NaN when the SD is zero and they differ.
+    """
+    mt = float(np.mean(treated))
+    mc = float(np.average(comparison, weights=comparison_weights))
+    diff = mt - mc
+    if pooled_sd <= 0 or not math.isfinite(pooled_sd):
+        return 0.0 if abs(diff) < 1e-12 else float("nan")
+    return diff / pooled_sd
+
+
+def pooled_sd(treated: np.ndarray, comparison: np.ndarray) -> float:
+    """sqrt((var_t + var_c) / 2), sample variances (ddof 1; 0 for a group of one)."""
+    vt = float(np.var(treated, ddof=1)) if treated.size > 1 else 0.0
+    vc = float(np.var(comparison, ddof=1)) if comparison.size > 1 else 0.0
+    return math.sqrt((vt + vc) / 2)
+
+
+def balance_table(x: pl.DataFrame, treated: np.ndarray, weights: np.ndarray) -> pl.DataFrame:
+    """SMD of every encoded covariate before matching and after (matched treated vs comparison
+    people weighted by their use), both over the pooled SD of the unmatched groups."""
+    rows = []
+    matched_t = treated & (weights > 0)
+    matched_c = ~treated & (weights > 0)
+    for name in x.columns:
+        v = x.get_column(name).to_numpy().astype(float)
+        sd = pooled_sd(v[treated], v[~treated])
+        before = standardised_mean_difference(v[treated], v[~treated], sd) if treated.any() and (~treated).any() else None
+        after = (
+            standardised_mean_difference(v[matched_t], v[matched_c], sd, weights[matched_c])
+            if matched_t.any() else None
+        )
+        rows.append({"covariate": name, "smd_before": before, "smd_after": after})
+    return pl.DataFrame(rows, schema={"covariate": pl.String, "smd_before": pl.Float64, "smd_after": pl.Float64})
+
+
+def _independent_columns(x: np.ndarray, names: list[str]) -> list[int]:
+    """Columns kept for the model: non-constant and not a linear combination of the earlier ones
+    (with the constant), so the fit is never singular."""
+    keep: list[int] = []
+    base = np.ones((x.shape[0], 1))
+    rank = 1
+    for j in range(x.shape[1]):
+        if np.ptp(x[:, j]) == 0:
+            continue
+        trial = np.column_stack([base, x[:, keep + [j]]])
+        r = np.linalg.matrix_rank(trial)
+        if r > rank:
+            keep.append(j)
+            rank = r
+    del names
+    return keep
+
+
+def propensity_logit(x: pl.DataFrame, treated: np.ndarray) -> tuple[np.ndarray, str]:
+    """The logit of each person's propensity score from a logistic model of treatment.
+
+    Columns are standardised and reduced to a linearly independent set first. A maximum-likelihood
+    fit (statsmodels ``Logit``) is used when it converges to finite, plausible coefficients; under
+    separation or non-convergence the fit falls back to a lightly ridge-penalised logistic
+    regression (``GLM.fit_regularized``, alpha 0.01, intercept unpenalised). Returns the logits and
+    which fit was used (``"mle"`` or ``"ridge"``).
+    """
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+    n = treated.size
+    y = treated.astype(float)
+    if x.width == 0:
+        p = y.mean()
+        return np.full(n, math.log(p / (1 - p)) if 0 < p < 1 else 0.0), "constant"
+    raw = x.to_numpy().astype(float)
+    sd = raw.std(axis=0)
+    z = (raw - raw.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    keep = _independent_columns(z, list(x.columns))
+    design = np.column_stack([np.ones(n), z[:, keep]])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PerfectSeparationWarning)
+            warnings.simplefilter("error", ConvergenceWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fit = sm.Logit(y, design).fit(disp=0, maxiter=200)
+        params = np.asarray(fit.params)
+        if fit.mle_retvals.get("converged", False) and np.all(np.isfinite(params)) and np.abs(params[1:]).max(initial=0) < 15:
+            return design @ params, "mle"
+    except (PerfectSeparationWarning, ConvergenceWarning, np.linalg.LinAlgError, ValueError):
+        pass
+    alpha = np.full(design.shape[1], RIDGE_ALPHA)
+    alpha[0] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y, design, family=sm.families.Binomial()).fit_regularized(alpha=alpha, L1_wt=0.0)
+    return design @ np.asarray(fit.params), "ridge"
+
+
+def caliper_width(logit: np.ndarray, treated: np.ndarray, caliper: float = 0.2) -> float:
+    """``caliper`` times the pooled SD of the logit, sqrt((var_t + var_c) / 2) (Austin 2011)."""
+    return caliper * pooled_sd(logit[treated], logit[~treated])
+
+
+def nearest_neighbour_match(
+    logit: np.ndarray, treated: np.ndarray, width: float, seed: int = 0
+) -> pl.DataFrame:
+    """1:1 nearest-neighbour matching on the logit, with replacement, within ``width``.
+
+    Each treated person gets the comparison person whose logit is nearest; a comparison person may
+    stand in for several treated people. Ties (equal distances, common with few discrete
+    covariates) are broken at random with ``seed``, which spreads the reuse over equally good
+    matches. A treated person whose nearest comparison person is further than ``width`` is left
+    unmatched. Returns ``treated_row``, ``comparison_row``, ``distance`` (matched people only).
+    """
+    t_rows = np.flatnonzero(treated)
+    c_rows = np.flatnonzero(~treated)
+    empty = pl.DataFrame(schema={"treated_row": pl.Int64, "comparison_row": pl.Int64, "distance": pl.Float64})
+    if t_rows.size == 0 or c_rows.size == 0:
+        return empty
+    rng = np.random.default_rng(seed)
+    v_all = np.round(logit, 10)
+    order = np.argsort(v_all[c_rows], kind="stable")
+    c_sorted = c_rows[order]
+    v = v_all[c_sorted]
+    x = v_all[t_rows]
+    i = np.searchsorted(v, x)
+    left = np.clip(i - 1, 0, v.size - 1)
+    right = np.clip(i, 0, v.size - 1)
+    dl = np.where(i > 0, x - v[left], np.inf)
+    dr = np.where(i < v.size, v[right] - x, np.inf)
+    best = np.minimum(dl, dr)
+    use_l = dl <= dr
+    use_r = dr <= dl
+    l_lo, l_hi = np.searchsorted(v, v[left], "left"), np.searchsorted(v, v[left], "right")
+    r_lo, r_hi = np.searchsorted(v, v[right], "left"), np.searchsorted(v, v[right], "right")
+    n_l = np.where(use_l, l_hi - l_lo, 0)
+    n_r = np.where(use_r & ~(use_l & (v[left] == v[right])), r_hi - r_lo, 0)
+    u = np.floor(rng.random(t_rows.size) * (n_l + n_r)).astype(np.int64)
+    pick = np.where(u < n_l, l_lo + u, r_lo + (u - n_l))
+    ok = best <= width + 1e-12
+    return pl.DataFrame({
+        "treated_row": t_rows[ok].astype(np.int64),
+        "comparison_row": c_sorted[pick[ok]].astype(np.int64),
+        "distance": best[ok].astype(float),
+    })
+
+
+def match_weights(pairs: pl.DataFrame, n: int) -> np.ndarray:
+    """How often each row of the frame is used in the match (see ``MatchedComparison.weights``)."""
+    w = np.zeros(n)
+    np.add.at(w, pairs.get_column("treated_row").to_numpy(), 1.0)
+    np.add.at(w, pairs.get_column("comparison_row").to_numpy(), 1.0)
+    return w
+
+
+def matched_effect(outcome: np.ndarray, pairs: pl.DataFrame) -> Effect:
+    """The average effect on the matched treated: mean over pairs of (treated - matched comparison).
+
+    Variance for matching with replacement (after Abadie and Imbens 2006): the variance of the
+    paired differences, sum((d - mean d)^2) / (n (n - 1)), plus sum over comparison people of
+    (K^2 - K) * s_c^2 / n^2, where K is how many treated people a comparison person stands in for
+    and s_c^2 the sample variance of the outcome among the matched comparison people. Without reuse
+    (every K = 1) this is the paired-difference variance. Normal 95% interval and two-sided p-value.
+    """
+    n = pairs.height
+    if n == 0:
+        return Effect(None, None, None, None, None, None)
+    y = outcome.astype(float)
+    yt = y[pairs.get_column("treated_row").to_numpy()]
+    c = pairs.get_column("comparison_row").to_numpy()
+    yc = y[c]
+    d = yt - yc
+    tau = float(d.mean())
+    var = float(np.var(d, ddof=1)) / n if n > 1 else 0.0
+    _, k = np.unique(c, return_counts=True)
+    if k.max(initial=1) > 1:
+        used = np.unique(c)
+        s2 = float(np.var(y[used], ddof=1)) if used.size > 1 else float(np.var(yc))
+        var += float(np.sum(k.astype(float) ** 2 - k)) * s2 / n**2
+    se = math.sqrt(var)
+    if se > 0:
+        p = float(2 * sps.norm.sf(abs(tau) / se))
+    else:
+        p = 1.0 if tau == 0 else 0.0
+    return Effect(tau, tau - Z_95 * se, tau + Z_95 * se, p, float(yt.mean()), float(yc.mean()))
+
+
+def naive_difference(outcome: np.ndarray, treated: np.ndarray) -> tuple[float | None, float | None, float | None]:
+    """Mean of all treated, mean of the whole comparison pool, and their difference (no matching)."""
+    y = outcome.astype(float)
+    mt = float(y[treated].mean()) if treated.any() else None
+    mc = float(y[~treated].mean()) if (~treated).any() else None
+    return mt, mc, (mt - mc if mt is not None and mc is not None else None)
+
+
+def matched_comparison(
+    frame: Any,
+    treatment: str,
+    outcome: str,
+    covariates: Sequence[str],
+    caliper: float = 0.2,
+    seed: int = 0,
+) -> MatchedComparison:
+    """Propensity-score matched comparison of ``outcome`` between treated people and a comparison pool.
+
+    ``frame``: pandas or polars, one row per person; ``treatment``: 0/1 (or boolean), 1 = treated;
+    ``outcome``: binary or numeric, no missing values; ``covariates``: numeric or categorical columns
+    known before treatment (missing values are flagged and imputed, never dropped; see
+    :func:`encode_covariates`). Fits the propensity model (:func:`propensity_logit`), matches 1:1 on
+    its logit with replacement within ``caliper`` pooled SDs (:func:`nearest_neighbour_match`), and
+    returns the matched difference (:func:`matched_effect`), the naive difference, the balance table
+    and the match itself.
+    """
+    df = _to_polars(frame)
+    t_col = df.get_column(treatment)
+    if t_col.null_count():
+        raise ValueError(f"treatment column {treatment!r} has missing values")
+    treated = t_col.cast(pl.Int64).to_numpy() == 1
+    y_col = df.get_column(outcome)
+    if y_col.null_count():
+        raise ValueError(f"outcome column {outcome!r} has missing values")
+    y = y_col.cast(pl.Float64).to_numpy()
+    x, dropped = encode_covariates(df, covariates)
+    n_t, n_c = int(treated.sum()), int((~treated).sum())
+    mt, mc, naive = naive_difference(y, treated)
+    if n_t == 0 or n_c == 0:
+        pairs = nearest_neighbour_match(np.zeros(df.height), treated, 0.0)
+        w = np.zeros(df.height)
+        return MatchedComparison(
+            None, None, None, None, n_t, 0, 0, n_c, None, None, naive, mt, mc,
+            balance_table(x, treated, w), pairs, w, np.zeros(df.height), None, "none",
+            tuple(c for c in covariates if c not in dropped), dropped,
+        )
+    logit, model = propensity_logit(x, treated)
+    width = caliper_width(logit, treated, caliper)
+    pairs = nearest_neighbour_match(logit, treated, width, seed)
+    w = match_weights(pairs, df.height)
+    eff = matched_effect(y, pairs)
+    return MatchedComparison(
+        effect=eff.estimate, ci_low=eff.ci_low, ci_high=eff.ci_high, p_value=eff.p_value,
+        n_treated=n_t, n_matched_treated=pairs.height,
+        n_matched_comparison=int(pairs.get_column("comparison_row").n_unique()) if pairs.height else 0,
+        n_comparison_pool=n_c, treated_mean=eff.treated_mean, comparison_mean=eff.comparison_mean,
+        naive_effect=naive, naive_treated_mean=mt, naive_comparison_mean=mc,
+        balance=balance_table(x, treated, w), pairs=pairs, weights=w, logit=logit, caliper_width=width,
+        model=model, covariates_used=tuple(c for c in covariates if c not in dropped), dropped_covariates=dropped,
+    )
+
+
+# ============================================================================ programme definitions
+def _interventions_of(extract: Extract, programme: str) -> pl.LazyFrame:
+    return (
+        extract.interventions.lazy()
+        .filter(pl.col("programme") == programme)
+        .select("person_id", "start_date")
+    )
+
+
+def programme_treatment(
+    extract: Extract, members: pl.DataFrame, programme: str, follow_up_months: int = 12
+) -> pl.DataFrame:
+    """``treated`` for ISSP or restorative justice: True, False (comparison pool) or null (neither).
+
+    Treated: the member starts the programme 0 to 90 days after the index date (a start on the index
+    date itself counts: ISSP begins with the order). Comparison pool: no start of it at any time from
+    365 days before the index date to the end of follow-up (index date + F months). Members with a
+    start only elsewhere in that window (or further back/forward than 90 days) are in neither group.
+    """
+    starts = (
+        _interventions_of(extract, programme)
+        .join(members.lazy().select("person_id", "index_date"), on="person_id", how="inner")
+        .with_columns(days=(pl.col("start_date") - pl.col("index_date")).dt.total_days())
+        .group_by("person_id")
+        .agg(
+            in_window=pl.col("days").is_between(0, START_WINDOW_DAYS).any(),
+            near=(
+                (pl.col("days") >= -LOOKBACK_DAYS)
+                & (pl.col("start_date") <= add_months_expr(pl.col("index_date"), follow_up_months))
+            ).any(),
+        )
+    )
+    return (
+        members.lazy()
+        .join(starts, on="person_id", how="left")
+        .with_columns(
+            treated=pl.when(pl.col("in_window").fill_null(False)).then(True)
+            .when(pl.col("near").fill_null(False)).then(None)
+            .otherwise(False)
+        )
+        .drop("in_window", "near")
+        .collect()
+    )
+
+
+def referral_order_treatment(members: pl.DataFrame) -> pl.DataFrame:
+    """``treated`` for referral orders: True when the index outcome is ``referral_order``; False for
+    the other first_tier and pre_court members; null (neither) for community and custody."""
+    return members.with_columns(
+        treated=pl.when(pl.col("outcome") == "referral_order").then(True)
+        .when(pl.col("tier").is_in(["first_tier", "pre_court"])).then(False)
+        .otherwise(None)
+    )
+
+
+def index_covariates(extract: Extract, members: pl.DataFrame) -> pl.DataFrame:
+    """Characteristics known at the index date, added to each member.
+
+    ``previous_offences``: proven offences (any type) other than the index offence with
+    outcome_date before the index date; ``years_since_first_offence``: years from the outcome_date
+    of the first of them to the index date (missing when there is none); ``asset_score``: the latest
+    Asset score with assessment_date before the index date (missing when there is none).
+    """
+    index = members.lazy().select("person_id", pl.col("offence_id").alias("_index_id"), "index_date")
+    previous = (
+        extract.offences.lazy()
+        .join(index, on="person_id", how="inner")
+        .filter((pl.col("offence_id") != pl.col("_index_id")) & (pl.col("outcome_date") < pl.col("index_date")))
+        .group_by("person_id")
+        .agg(previous_offences=pl.len().cast(pl.Int64), _first=pl.col("outcome_date").min(),
+             _index=pl.col("index_date").first())
+        .with_columns(years_since_first_offence=(pl.col("_index") - pl.col("_first")).dt.total_days() / 365.25)
+        .select("person_id", "previous_offences", "years_since_first_offence")
+    )
+    asset = (
+        extract.assessments.lazy()
+        .join(index, on="person_id", how="inner")
+        .filter(pl.col("assessment_date") < pl.col("index_date"))
+        .sort(["person_id", "assessment_date"])
+        .group_by("person_id")
+        .agg(asset_score=pl.col("asset_score").last().cast(pl.Float64))
+    )
+    return (
+        members.lazy()
+        .join(previous, on="person_id", how="left")
+        .join(asset, on="person_id", how="left")
+        .with_columns(previous_offences=pl.col("previous_offences").fill_null(0))
+        .collect()
+    )
+
+
+def reoffending_outcomes(
+    extract: Extract, members: pl.DataFrame, follow_up_months: int = 12, waiting_months: int = 6
+) -> pl.DataFrame:
+    """Adds ``custody_reoffence`` (a reoffence whose outcome is custody), the survival time
+    ``time_days`` (days to first reoffence, or to index + F months when none: censored) with
+    ``event``, and the before/after counts of the treated comparison: ``offences_before`` (proven
+    offences other than the index one and breaches, committed in the 12 months before the index
+    date) and ``reoffended_before``.
+
+    ``members`` come from :func:`yot.cohort.reoffending` (``reoffences``, ``reoffended``).
+    """
+    from yot.cohort import reoffences as reoffence_rows
+
+    custody = (
+        reoffence_rows(extract, members.lazy(), follow_up_months, waiting_months)
+        .group_by("person_id")
+        .agg(custody_reoffence=pl.col("outcome").is_in(list(CUSTODY_OUTCOMES)).any())
+    )
+    index = members.lazy().select("person_id", pl.col("offence_id").alias("_index_id"), "index_date")
+    before = (
+        extract.offences.lazy()
+        .filter(pl.col("offence_type") != "breach")
+        .join(index, on="person_id", how="inner")
+        .filter(
+            (pl.col("offence_id") != pl.col("_index_id"))
+            & (pl.col("offence_date") < pl.col("index_date"))
+            & (pl.col("offence_date") >= add_months_expr(pl.col("index_date"), -12))
+        )
+        .group_by("person_id")
+        .agg(offences_before=pl.len().cast(pl.Int64))
+    )
+    return (
+        members.lazy()
+        .join(custody, on="person_id", how="left")
+        .join(before, on="person_id", how="left")
+        .with_columns(
+            custody_reoffence=pl.col("custody_reoffence").fill_null(False),
+            offences_before=pl.col("offences_before").fill_null(0),
+            event=pl.col("reoffended"),
+            time_days=pl.coalesce(
+                pl.col("days_to_first_reoffence"),
+                (add_months_expr(pl.col("index_date"), follow_up_months) - pl.col("index_date")).dt.total_days(),
+            ),
+        )
+        .with_columns(reoffended_before=pl.col("offences_before") > 0)
+        .collect()
+    )
+
+
+def reoffending_population(
+    extract: Extract, programme: str, start: dt.date, end: dt.date,
+    follow_up_months: int = 12, waiting_months: int = 6,
+) -> pl.DataFrame:
+    """One row per cohort member of ``start..end`` in the treated group or the comparison pool of
+    ``programme`` (ISSP, restorative_justice, referral_order), with covariates and outcomes."""
+    members = reoffending(extract, start, end, follow_up_months, waiting_months)
+    if programme == "referral_order":
+        members = referral_order_treatment(members)
+    else:
+        members = programme_treatment(extract, members, programme, follow_up_months)
+    members = members.filter(pl.col("treated").is_not_null())
+    members = index_covariates(extract, members)
+    return reoffending_outcomes(extract, members, follow_up_months, waiting_months)
+
+
+def yisp_population(
+    extract: Extract, start: dt.date, end: dt.date, follow_up_months: int = 12, waiting_months: int = 6
+) -> pl.DataFrame:
+    """One row per young person referred to YISP with a referral_date in ``start..end``.
+
+    One referral per person: the earliest in the period (then the smallest referral_id). People with
+    a proven offence (outcome_date) on or before that referral date are out. ``treated``: decision
+    ``accepted``; comparison pool: ``declined`` or ``no_capacity``. Outcome ``first_time_entrant``:
+    their earliest proven offence (by outcome_date, then offence_date, then offence_id, over the
+    whole extract) was committed after the referral date and within F (12) months of it, proven
+    within F + W (18) months, and they were 10 to 17 on its outcome_date (METHODS.md FTE rule).
+    ``time_days``/``event``: days to that offence, censored at F months.
+    """
+    referrals = (
+        extract.referrals.lazy()
+        .filter((pl.col("programme") == "YISP") & pl.col("referral_date").is_between(start, end, closed="both"))
+        .sort(["person_id", "referral_date", "referral_id"])
+        .unique(subset="person_id", keep="first", maintain_order=True)
+    )
+    first = (
+        extract.offences.lazy()
+        .sort(["person_id", "outcome_date", "offence_date", "offence_id"])
+        .unique(subset="person_id", keep="first", maintain_order=True)
+        .select("person_id", pl.col("offence_date").alias("first_offence_date"),
+                pl.col("outcome_date").alias("first_outcome_date"))
+    )
+    people = extract.people.lazy().select("person_id", "date_of_birth", "sex", "ethnicity")
+    ref = pl.col("referral_date")
+    fte = (
+        (pl.col("first_offence_date") > ref)
+        & (pl.col("first_offence_date") <= add_months_expr(ref, follow_up_months))
+        & (pl.col("first_outcome_date") <= add_months_expr(ref, follow_up_months + waiting_months))
+        & age_at(pl.col("date_of_birth"), pl.col("first_outcome_date")).is_between(10, 17)
+    ).fill_null(False)
+    return (
+        referrals.join(first, on="person_id", how="left")
+        .join(people, on="person_id", how="inner")
+        .filter(pl.col("first_outcome_date").is_null() | (pl.col("first_outcome_date") > ref))
+        .with_columns(
+            treated=pl.col("decision") == "accepted",
+            age=age_at(pl.col("date_of_birth"), ref),
+            risk_score=pl.col("risk_score").cast(pl.Float64),
+            first_time_entrant=fte,
+        )
+        .with_columns(
+            event=pl.col("first_time_entrant"),
+            time_days=pl.when(pl.col("first_time_entrant"))
+            .then((pl.col("first_offence_date") - ref).dt.total_days())
+            .otherwise((add_months_expr(ref, follow_up_months) - ref).dt.total_days()),
+        )
+        .select("person_id", "referral_id", "referral_date", "decision", "treated", "age", "sex", "ethnicity",
+                "risk_score", "first_time_entrant", "event", "time_days")
+        .sort("person_id")
+        .collect()
+    )
+
+
+# ============================================================================ evaluations
+@dataclass(frozen=True)
+class ProgrammeEvaluation:
+    """A programme's matched-comparison evaluation: the match, every outcome on it, and the caveats.
+
+    ``outcomes``: one row per outcome (``measure``, ``treated``, ``comparison``, ``difference``,
+    ``ci_low``, ``ci_high``, ``p_value``, ``naive_treated``, ``naive_comparison``, ``naive_difference``).
+    ``before_after``: the treated group's offending in the 12 months before vs after the index date
+    (none for YISP). ``survival``: Kaplan-Meier curves of the matched groups (``group``, ``day``,
+    ``surviving``). ``population``: the row-level frame (analyst use only; never shown).
+    """
+
+    programme: str
+    start: dt.date
+    end: dt.date
+    follow_up_months: int
+    waiting_months: int
+    outcome: str
+    match: MatchedComparison
+    outcomes: pl.DataFrame
+    before_after: pl.DataFrame | None
+    survival: pl.DataFrame
+    population: pl.DataFrame = field(repr=False)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def indicative_only(self) -> bool:
+        """Fewer than 60 matched treated people."""
+        return self.match.n_matched_treated < MIN_TREATED
+
+    @property
+    def primary(self) -> Effect:
+        row = self.outcomes.row(0, named=True)
+        return Effect(row["difference"], row["ci_low"], row["ci_high"], row["p_value"], row["treated"],
+                      row["comparison"])
+
+
+def kaplan_meier(time_days: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None) -> pl.DataFrame:
+    """The Kaplan-Meier curve (statsmodels ``SurvfuncRight``) as ``day``, ``surviving`` (share not yet
+    reoffended), starting at day 0 with 1.0. ``weights``: frequency weights (comparison reuse)."""
+    if time_days.size == 0:
+        return pl.DataFrame(schema={"day": pl.Float64, "surviving": pl.Float64})
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    sf = SurvfuncRight(time_days.astype(float), event.astype(float), freq_weights=weights)
+    days = np.r_[0.0, np.asarray(sf.surv_times, float)]
+    surv = np.r_[1.0, np.asarray(sf.surv_prob, float)]
+    return pl.DataFrame({"day": days, "surviving": surv})
+
+
+def _survival(pop: pl.DataFrame, match: MatchedComparison) -> pl.DataFrame:
+    t = pop.get_column("time_days").cast(pl.Float64).to_numpy()
+    e = pop.get_column("event").cast(pl.Float64).to_numpy()
+    frames = []
+    if match.pairs.height:
+        tr = match.pairs.get_column("treated_row").to_numpy()
+        cr, k = np.unique(match.pairs.get_column("comparison_row").to_numpy(), return_counts=True)
+        frames.append(kaplan_meier(t[tr], e[tr]).with_columns(group=pl.lit("treated (matched)")))
+        frames.append(kaplan_meier(t[cr], e[cr], k.astype(float)).with_columns(group=pl.lit("matched comparison")))
+    if not frames:
+        return pl.DataFrame(schema={"day": pl.Float64, "surviving": pl.Float64, "group": pl.String})
+    return pl.concat(frames).select("group", "day", "surviving")
+
+
+def _outcome_row(measure: str, y: np.ndarray, treated: np.ndarray, pairs: pl.DataFrame) -> dict[str, Any]:
+    eff = matched_effect(y, pairs)
+    mt, mc, naive = naive_difference(y, treated)
+    return {
+        "measure": measure, "treated": eff.treated_mean, "comparison": eff.comparison_mean,
+        "difference": eff.estimate, "ci_low": eff.ci_low, "ci_high": eff.ci_high, "p_value": eff.p_value,
+        "naive_treated": mt, "naive_comparison": mc, "naive_difference": naive,
+    }
+
+
+def before_after_change(pop: pl.DataFrame) -> pl.DataFrame:
+    """The treated group's offending before vs after the index date (12 months each side), with the
+    paired 95% interval of the change: ``measure``, ``before``, ``after``, ``change``, ``ci_low``,
+    ``ci_high``, ``p_value``. It falls with regression to the mean whatever the programme does."""
+    t = pop.filter(pl.col("treated"))
+    rows = []
+    for measure, b, a in (
+        ("reoffended (any offence)", "reoffended_before", "reoffended"),
+        ("offences per young person", "offences_before", "reoffences"),
+    ):
+        before = t.get_column(b).cast(pl.Float64).to_numpy()
+        after = t.get_column(a).cast(pl.Float64).to_numpy()
+        n = before.size
+        if n == 0:
+            rows.append({"measure": measure, "before": None, "after": None, "change": None,
+                         "ci_low": None, "ci_high": None, "p_value": None})
+            continue
+        d = after - before
+        se = float(np.std(d, ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+        change = float(d.mean())
+        p = float(2 * sps.norm.sf(abs(change) / se)) if se > 0 else (1.0 if change == 0 else 0.0)
+        rows.append({"measure": measure, "before": float(before.mean()), "after": float(after.mean()),
+                     "change": change, "ci_low": change - Z_95 * se, "ci_high": change + Z_95 * se, "p_value": p})
+    return pl.DataFrame(rows, schema={"measure": pl.String, **{c: pl.Float64 for c in
+                                      ("before", "after", "change", "ci_low", "ci_high", "p_value")}})
+
+
+def evaluate_programme(
+    extract: Extract,
+    programme: str,
+    start: dt.date,
+    end: dt.date,
+    follow_up_months: int = 12,
+    waiting_months: int = 6,
+    seed: int = 0,
+    caliper: float = 0.2,
+) -> ProgrammeEvaluation:
+    """Evaluate ``programme`` (ISSP, referral_order, restorative_justice, YISP) over ``start..end``.
+
+    Builds the treated group and comparison pool (METHODS.md definitions), matches on the
+    characteristics known at the index (referral) date, and estimates on the one match: one-year
+    binary reoffending (YISP: first-time entry), and for the reoffending programmes also frequency
+    and custody; the Kaplan-Meier curves; the naive comparison; the treated group's before/after.
+    """
+    if programme not in PROGRAMMES:
+        raise ValueError(f"unknown programme {programme!r}; one of {PROGRAMMES}")
+    notes: list[str] = []
+    if programme == "YISP":
+        pop = yisp_population(extract, start, end, follow_up_months, waiting_months)
+        covariates = list(YISP_COVARIATES)
+        measures = [("first-time entrant within a year", "first_time_entrant")]
+        outcome = "first_time_entrant"
+        notes.append("Previous offences, gravity, offence type, tier and Asset do not apply: no one referred "
+                     "to YISP has a proven offence yet; the ONSET risk score stands in for Asset.")
+    else:
+        pop = reoffending_population(extract, programme, start, end, follow_up_months, waiting_months)
+        covariates = list(REOFFENDING_COVARIATES)
+        if programme == "referral_order":
+            covariates.remove("tier")
+            notes.append("Tier is left out of the model: every treated young person is first_tier by "
+                         "definition of the programme.")
+        measures = [
+            ("reoffended within a year", "reoffended"),
+            ("reoffences per young person", "reoffences"),
+            ("reoffence ending in custody", "custody_reoffence"),
+        ]
+        outcome = "reoffending"
+    main_col = measures[0][1]
+    pop = pop.with_columns(pl.col(main_col).cast(pl.Float64).alias("_y"))
+    match = matched_comparison(pop, "treated", "_y", covariates, caliper=caliper, seed=seed)
+    pop = pop.drop("_y")
+    if match.dropped_covariates:
+        notes.append("Left out as the same for everyone evaluated: " + ", ".join(match.dropped_covariates) + ".")
+    if match.model == "ridge":
+        notes.append("The propensity model needed a lightly penalised fit (separation or too few people).")
+    treated = pop.get_column("treated").to_numpy().astype(bool)
+    rows = [_outcome_row(m, pop.get_column(c).cast(pl.Float64).to_numpy(), treated, match.pairs) for m, c in measures]
+    outcomes = pl.DataFrame(rows, schema={"measure": pl.String, **{c: pl.Float64 for c in (
+        "treated", "comparison", "difference", "ci_low", "ci_high", "p_value",
+        "naive_treated", "naive_comparison", "naive_difference")}})
+    before_after = None if programme == "YISP" else before_after_change(pop)
+    return ProgrammeEvaluation(
+        programme=programme, start=start, end=end, follow_up_months=follow_up_months,
+        waiting_months=waiting_months, outcome=outcome, match=match, outcomes=outcomes,
+        before_after=before_after, survival=_survival(pop, match), population=pop, notes=tuple(notes),
+    )
+
+
+PROGRAMME_NAMES: dict[str, str] = {
+    "ISSP": "ISSP", "referral_order": "a referral order", "restorative_justice": "restorative justice",
+    "YISP": "a YISP",
+}
+
+
+def plain_words(evaluation: ProgrammeEvaluation) -> str:
+    """The result as a sentence: "For every 100 young people like those on ISSP, between A and B
+    fewer (or more) reoffended within a year", with "no evidence of an effect" when the interval
+    spans zero, "indicative only" under 60 matched treated people, and poor balance said."""
+    m = evaluation.match
+    name = PROGRAMME_NAMES.get(evaluation.programme, evaluation.programme)
+    what = "became first-time entrants" if evaluation.outcome == "first_time_entrant" else "reoffended"
+    if m.n_treated == 0 or m.n_comparison_pool == 0 or m.n_matched_treated == 0:
+        return (f"There is no estimate for {name}: "
+                + ("no young person started it in the period." if m.n_treated == 0 else
+                   "there was no one to compare with." if m.n_comparison_pool == 0 else
+                   "no treated young person had a close enough match."))
+    e = evaluation.primary
+    assert e.ci_low is not None and e.ci_high is not None
+    lo, hi = 100 * e.ci_low, 100 * e.ci_high
+    who = f"For every 100 young people like those on {name}"
+    if lo <= 0 <= hi:
+        text = (f"No evidence of an effect: {who}, the number who {what} within a year could be anywhere "
+                f"from {abs(lo):.0f} fewer to {hi:.0f} more than had they not been on it.")
+    elif hi < 0:
+        text = f"{who}, between {abs(hi):.0f} and {abs(lo):.0f} fewer {what} within a year."
+    else:
+        text = f"{who}, between {lo:.0f} and {hi:.0f} more {what} within a year."
+    if evaluation.indicative_only:
+        text += (f" Indicative only: the estimate rests on {m.n_matched_treated} matched young people, fewer "
+                 f"than {MIN_TREATED}.")
+    if m.n_unmatched_treated:
+        text += f" {m.n_unmatched_treated} of {m.n_treated} treated young people had no close match and are left out."
+    if m.poor_balance:
+        text += (f" Poor balance: after matching the groups still differ (largest standardised difference "
+                 f"{m.max_abs_smd_after:.2f}, acceptable below {BALANCE_LIMIT:.2f}), so the comparison may be unfair.")
+    return text
+
+
+def cli_summary(evaluation: ProgrammeEvaluation) -> dict[str, Any]:
+    """The analyst-facing JSON of ``yot evaluate`` (exact figures)."""
+    m = evaluation.match
+    return {
+        "programme": evaluation.programme,
+        "outcome": evaluation.outcome,
+        "n_treated": m.n_treated,
+        "n_matched_treated": m.n_matched_treated,
+        "n_comparison_pool": m.n_comparison_pool,
+        "n_matched_comparison": m.n_matched_comparison,
+        "treated_rate": m.treated_mean,
+        "comparison_rate": m.comparison_mean,
+        "effect": m.effect,
+        "ci_low": m.ci_low,
+        "ci_high": m.ci_high,
+        "p_value": m.p_value,
+        "naive_effect": m.naive_effect,
+        "max_abs_smd_before": m.max_abs_smd_before,
+        "max_abs_smd_after": m.max_abs_smd_after,
+        "indicative_only": evaluation.indicative_only,
+    }
