@@ -224,7 +224,6 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
     n_pre = np.zeros(n, np.int64)
     n_court = np.zeros(n, np.int64)
     last_asset = np.full(n, -1, np.int64)
-    issp_done = np.zeros(n, bool)
     rj_done = np.zeros(n, bool)
     ro_done = np.zeros(n, bool)
     prev_row = np.full(n, -1, np.int64)
@@ -315,12 +314,10 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
         # --- programme offers, once per person, from the observed record only ---
         tier_code = tier_of[outcome]
         high = tier_code >= 2
-        issp_elig = observed & ~same & high & (index_date >= 0) & ~issp_done[a]
-        lin = (-0.7 + 0.9 * (tier_code == 3) + 0.22 * np.minimum(n_obs[a], 10)
-               + 0.06 * np.where(cur_asset >= 0, cur_asset - 25, 0) - 0.4 * (cur_asset < 0)
-               + 0.2 * (gravity - 4) + rng.normal(0, 0.3, m))
-        issp = issp_elig & (rng.random(m) < _sigmoid(lin))
-        issp_done[a[issp_elig]] = True
+        # ISSP is offered after the careers are drawn (see _issp_offers); these draws keep the stream
+        rng.normal(0, 0.3, m)
+        rng.random(m)
+        issp = np.zeros(m, bool)
         rj_elig = observed & ~same & (n_obs[a] == 0) & ~rj_done[a] & (index_date >= 0)
         victim = np.isin(types, [type_names.index(t) for t in VICTIM_TYPES])
         lin = (-2.3 + 0.9 * victim + 0.5 * (tier_code == 1) - 1.2 * (tier_code >= 2) - 0.12 * (age - 14)
@@ -402,6 +399,56 @@ def _breaches(seed: int, rows: dict[str, np.ndarray], z: np.ndarray, end: int) -
         "issp": np.zeros(m, bool), "rj": np.zeros(m, bool), "ro": np.zeros(m, bool),
         "observed": np.ones(m, bool), "parent": src,
     }
+
+
+def _issp_offers(seed: int, rows: dict[str, np.ndarray], index_date: np.ndarray, dob: np.ndarray,
+                 names: np.ndarray) -> np.ndarray:
+    """Which offences bring an ISSP offer, from what the evaluation sees at their index date.
+
+    Offered once per young person, at their first community or custody outcome with an index date,
+    provided they had no other index event in the ~100 days before its index date (so an ISSP start
+    follows the index event it is measured from, not a later order for a reoffence or a pending offence). The chance rises with
+    custody, previous proven offences (outcome before the index date), the latest Asset score before
+    the index date (missing lowers it) and gravity, plus a little noise. Rows sorted by person.
+    """
+    rng = _rng(seed, 10)
+    tier = np.array([TIER_ORDER.index(OUTCOME_TIER[o]) for o in names])[rows["outcome"]]
+    person = rows["person"]
+    n = person.size
+    high = (tier >= 2) & (rows["type"] >= 0) & (index_date >= 0)
+    first = np.r_[True, person[1:] != person[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    seen_high = np.cumsum(high) - np.r_[0, np.cumsum(high)[:-1]][start]
+    cand = np.flatnonzero(high & (seen_high == 1))
+    frame = pl.DataFrame({"person": person, "row": np.arange(n), "offence_date": rows["offence_date"],
+                          "outcome_date": rows["outcome_date"], "index_date": index_date,
+                          "asset": rows["asset"], "asset_date": rows["asset_date"]})
+    c = pl.DataFrame({"person": person[cand], "crow": cand, "d": rows["offence_date"][cand],
+                      "i": index_date[cand]})
+    j = c.join(frame, on="person").filter(pl.col("row") != pl.col("crow"))
+    stats = j.group_by("crow").agg(
+        previous=(pl.col("outcome_date") < pl.col("i")).sum(),
+        recent=((pl.col("index_date") >= pl.col("i") - 104) & (pl.col("index_date") < pl.col("i"))).any(),
+    )
+    own = frame.select(pl.col("row").alias("crow"), "asset", "asset_date")
+    assets = (
+        pl.concat([j.select("crow", "i", "asset", "asset_date"),
+                   own.join(c.select("crow", "i"), on="crow").select("crow", "i", "asset", "asset_date")])
+        .filter((pl.col("asset") >= 0) & (pl.col("asset_date") < pl.col("i")))
+        .sort("crow", "asset_date").group_by("crow").agg(asset=pl.col("asset").last())
+    )
+    c = c.join(stats, on="crow", how="left").join(assets, on="crow", how="left").sort("crow")
+    previous = c["previous"].fill_null(0).to_numpy()
+    recent = c["recent"].fill_null(False).to_numpy()
+    asset = c["asset"].fill_null(-1).to_numpy()
+    gravity = rows["gravity"][cand]
+    lin = (0.0 + 0.9 * (tier[cand] == 3) + 0.22 * np.minimum(previous, 10)
+           + 0.06 * np.where(asset >= 0, asset - 25, 0) - 0.4 * (asset < 0) + 0.2 * (gravity - 4)
+           + rng.normal(0, 0.3, cand.size))
+    offer = ~recent & (rng.random(cand.size) < _sigmoid(lin))
+    out = np.zeros(n, bool)
+    out[cand[offer]] = True
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -541,6 +588,8 @@ def generate(
     code = {o: i for i, o in enumerate(names)}
     is_cust = np.isin(rows["outcome"], [code[c] for c in CUSTODY_OUTCOMES])
     index_date = np.where(is_cust, rows["release"], rows["outcome_date"])
+
+    rows["issp"] = _issp_offers(seed, rows, index_date, ppl["dob"], names)
 
     # --- referrals: children at risk (before any offence) and a few who have offended already ---
     rng = _rng(seed, 4)
@@ -954,8 +1003,9 @@ def _yisp_truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, sta
 
 
 PLANTED = {
-    "ISSP": "offered once, at a young person's first community or custody outcome, with a chance rising "
-            "with custody, previous proven offences, Asset score and gravity; starts 0-14 days after the "
+    "ISSP": "offered once, at a young person's first community or custody outcome when they had no other "
+            "index event in the 104 days before, with a chance rising with custody, previous proven "
+            "offences, the latest Asset score before the index date and gravity; starts 0-14 days after the "
             "index date; with probability {p} the young person commits no offence in the 12 months "
             "after the start",
     "restorative_justice": "offered once, at the first proven offence, mostly pre-court and first-tier, "
