@@ -477,6 +477,15 @@ def point_latest(out: Path, run_dir: Path) -> Path:
     return latest
 
 
+def methods_markdown(methods: Path = METHODS_MD, aqa_dir: Path = REPO_ROOT / "docs" / "aqa") -> str:
+    """The methods page's text: docs/methods.md, then the assumptions and caveats log (docs/aqa/*.md)."""
+    parts = [methods.read_text(encoding="utf-8") if methods.exists() else "# Methods\n\nThe methods file is missing."]
+    if aqa_dir.is_dir():
+        parts += [p.read_text(encoding="utf-8")
+                  for p in sorted(aqa_dir.glob("*.md"))]
+    return "\n\n".join(parts)
+
+
 def _page_group(run: NotebookRun) -> str:
     return {
         "data_quality.ipynb": "About the data",
@@ -582,7 +591,7 @@ def run_suite(
         pass
     failures = [f"{o.run.name} ({o.run.notebook}): {o.error}" for o in outcomes if not o.ok]
 
-    methods_text = METHODS_MD.read_text(encoding="utf-8") if METHODS_MD.exists() else "# Methods\n\nNot found."
+    methods_text = methods_markdown()
     from yot.report import PageLink, index_html, methods_page
 
     (published / "methods.html").write_text(methods_page(methods_text, footer), encoding="utf-8")
