@@ -632,3 +632,38 @@ def test_check_does_not_infer_a_relation_from_one_row_or_from_zeros(tmp_path, ex
     root = clean_folder(tmp_path / "pub")
     (root / "a.csv").write_text("g,n,reoffenders,starts\nx,12,[c],10\ny,30,20,10\nz,6,6,0\nw,7,7,0\n")
     assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []
+
+
+def test_check_finds_a_suppressed_count_given_away_by_its_rate(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    # 25.0% of 40 = 10 and 40.0% of 30 = 12: the rate is reoffenders / cohort_size, so the hidden
+    # count of the third row is 15.0% of 20 = 3.
+    (root / "tiers.csv").write_text(
+        "tier,cohort_size,reoffenders,binary_rate,ci_low\n"
+        "a,40,10,25.0%,14.2%\nb,30,12,40.0%,24.6%\nc,20,[c],15.0%,5.2%\n"
+    )
+    problems = check_published(root, extract, allowed_dates=["2005-01-01"])
+    assert problems == [
+        "tiers.csv: line 4, column 'reoffenders': [c] can be worked out from 'cohort_size' and "
+        "'binary_rate' shown in the same row (about 3)"
+    ]
+    (root / "tiers.csv").write_text(
+        "tier,cohort_size,reoffenders,binary_rate,ci_low\n"
+        "a,40,10,25.0%,14.2%\nb,30,12,40.0%,24.6%\nc,20,[c],[c],[c]\n"
+    )
+    assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []
+
+
+def test_check_finds_a_count_given_away_by_a_rate_per_100000(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    (root / "fte.csv").write_text(
+        "group,fte,population,rate_per_100k\nM,26,1852,\"1,403.9\"\nF,24,1862,\"1,288.9\"\nU,[c],907,330.8\n"
+    )
+    problems = check_published(root, extract, allowed_dates=["2005-01-01"])
+    assert len(problems) == 1 and "line 4, column 'fte'" in problems[0] and "rate_per_100k" in problems[0]
+    # a rate rounded too coarsely to pin the count down is no give-away (1 per 100,000 of 300,000
+    # is anything from 1.5 to 4.5)
+    (root / "fte.csv").write_text(
+        "group,fte,population,rate_per_100k\nM,26,1852,\"1,404\"\nF,24,1862,\"1,289\"\nU,[c],300000,1\n"
+    )
+    assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []

@@ -756,7 +756,76 @@ def _check_csv_counts(path: Path, text: str, threshold: int, where: str) -> list
             if problem == "a count below the threshold" or (problem and declared):
                 problems.append(f"{where}: line {i}, column {col!r}: {problem} ({row[j]!r})")
     problems += _derivable_cells(header, rows[1:], cols, where)
+    problems += _cells_given_by_rates(header, rows[1:], cols, where)
     return problems
+
+
+_SCALES = (1.0, 1e-2, 1e-3, 1e-5)  # a proportion or a percentage; per 100, 1,000 or 100,000
+
+
+def _number_with_precision(text: str) -> tuple[float, float] | None:
+    """The number in a published cell and half a unit of its last digit (``21.7%`` -> 0.217, 0.0005)."""
+    m = re.fullmatch(r"\s*(-?[\d,]*\.?(\d+))\s*(%?)\s*(?:\[[cxzp]\]\s*)*", text)
+    if not m:
+        return None
+    number = m.group(1).replace(",", "")
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    value, half = float(number), 0.5 * 10.0**-decimals
+    if m.group(3):
+        value, half = value / 100, half / 100
+    return value, half
+
+
+def _cells_given_by_rates(header: list[str], rows: list[list[str]], cols: list[str], where: str) -> list[str]:
+    """Suppressed counts that a rate still shown in their row gives away: ``count = rate x base x scale``.
+
+    Such a relation (``reoffenders = binary_rate x cohort_size``, ``fte = rate_per_100k x population /
+    100,000``) is taken to hold when at least two rows show all three with non-zero values and every
+    row showing all three agrees, allowing for the rounding of the figures shown. A row where the
+    count is ``[c]`` but the rate and its base are shown closely enough to pin it down is flagged.
+    """
+    parsed = [
+        {h: (_HIDDEN if (row[j].strip() if j < len(row) else "") == CONFIDENTIAL
+             else _number_with_precision(row[j]) if j < len(row) else None)
+         for j, h in enumerate(header)}
+        for row in rows
+    ]
+    numeric = [h for h in header if h != NOTES_COLUMN and any(isinstance(r[h], tuple) for r in parsed)]
+    problems = []
+    for count in cols:
+        if not any(r[count] == _HIDDEN for r in parsed):
+            continue
+        found: set[int] = set()
+        candidates = [h for h in numeric if h != count]
+        for k, rate in enumerate(candidates):
+            for base in candidates[k + 1:]:
+                if rate in cols and base in cols:
+                    continue  # a product of two counts is no rate
+                for scale in _SCALES:
+                    full = [(r[count], r[rate], r[base]) for r in parsed
+                            if all(isinstance(r[x], tuple) for x in (count, rate, base))]
+                    agree = [_within(h, rt, b, scale) for h, rt, b in full]
+                    nonzero = sum(1 for (h, rt, b), ok in zip(full, agree, strict=True) if ok and h[0] and rt[0] and b[0])
+                    if not full or not all(agree) or nonzero < 2:
+                        continue
+                    for i, r in enumerate(parsed, start=2):
+                        rt, b = r[rate], r[base]
+                        if i not in found and r[count] == _HIDDEN and isinstance(rt, tuple) and isinstance(b, tuple):
+                            centre = rt[0] * b[0] * scale
+                            slack = scale * (abs(b[0]) * rt[1] + abs(rt[0]) * b[1] + rt[1] * b[1])
+                            if 2 * slack < 1:
+                                found.add(i)
+                                problems.append(
+                                    f"{where}: line {i}, column {count!r}: [c] can be worked out "
+                                    f"from {rate!r} and {base!r} shown in the same row (about {centre:.0f})"
+                                )
+                    break
+    return problems
+
+
+def _within(count: tuple[float, float], rate: tuple[float, float], base: tuple[float, float], scale: float) -> bool:
+    slack = scale * (abs(base[0]) * rate[1] + abs(rate[0]) * base[1] + rate[1] * base[1]) + count[1] + 1e-9
+    return abs(count[0] - rate[0] * base[0] * scale) <= slack
 
 
 _HIDDEN = "hidden"
