@@ -9,6 +9,8 @@ import datetime as dt
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yot.extract import make_extract
 from yot.fte import (
@@ -191,3 +193,34 @@ def test_by_year_table_marks_uncovered_periods():
     assert table["fte"].to_list() == [0, 3]
     assert table["covered"].to_list() == [False, True]  # 2003-04 ends before the first outcome (31 March 2005)
     assert table["rate_per_100k"].to_list()[1] == pytest.approx(250.0)
+
+
+# ------------------------------------------------------------------------------------ properties
+_careers = st.lists(
+    st.tuples(st.dates(D(1985, 1, 1), D(1998, 12, 31)),
+              st.lists(st.tuples(st.dates(D(2003, 1, 1), D(2007, 12, 31)), st.integers(1, 8)), min_size=0, max_size=4)),
+    min_size=1, max_size=12)
+
+
+def _career_extract(careers):
+    people = [person(f"h{i}", dob) for i, (dob, _) in enumerate(careers)]
+    offences = [offence(f"h{i}", day, gravity, oid=f"h{i}o{j}") for i, (_, offs) in enumerate(careers)
+                for j, (day, gravity) in enumerate(offs)]
+    return make_extract(people=people, offences=offences or None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_careers, st.dates(D(2004, 1, 2), D(2006, 12, 31)))
+def test_adjacent_periods_add_up_and_entrants_have_nothing_earlier(careers, split):
+    if not any(offs for _, offs in careers):
+        return
+    ex = _career_extract(careers)
+    whole = first_time_entrants(ex, D(2003, 1, 1), D(2007, 12, 31))
+    first = first_time_entrants(ex, D(2003, 1, 1), split - dt.timedelta(days=1))
+    second = first_time_entrants(ex, split, D(2007, 12, 31))
+    assert first.height + second.height == whole.height
+    assert whole["person_id"].n_unique() == whole.height
+    for row in whole.iter_rows(named=True):
+        i = int(row["person_id"][1:])
+        days = [d for d, _ in careers[i][1]]
+        assert row["outcome_date"] == min(days) and 10 <= row["age"] <= 17
