@@ -146,3 +146,9 @@ def test_targets_accept_objects_with_attributes():
 
     results = substance_target_results(extract(), [2005], "financial", RateTarget(**STARTS), ProportionTarget(**SHARE))
     assert results[0].target_value == pytest.approx(308.0)
+
+
+def test_a_year_before_the_extract_begins_has_no_figure():
+    starts, share = substance_target_results(extract(), [2003], "financial", STARTS, SHARE)
+    # 2003-04 ends on 31 March 2004, before the extract's first record (a start on 31 March 2005)
+    assert starts.observed is None and share.observed is None and "does not cover" in starts.note

@@ -86,8 +86,12 @@ def substance_by_year(
 ) -> pl.DataFrame:
     """One row per year: starts (distinct young people) with an exact Poisson 95% interval; end
     reviews, those reporting reduced or discontinued use, their share and its Wilson 95% interval;
-    ``covered`` (the period starts on or before the extract date) and ``complete`` (final)."""
+    ``covered`` (the period starts on or before the extract date and does not end before the extract's
+    first record: its earliest outcome, intervention start or review) and ``complete`` (final)."""
     as_of = extract_date if extract_date is not None else default_extract_date(extract)
+    firsts = [extract.offences.get_column("outcome_date").min(), extract.interventions.get_column("start_date").min(),
+              extract.substance_reviews.get_column("review_date").min()]
+    earliest = min((d for d in firsts if d is not None), default=None)
     rows = []
     for year in years:
         start, end = period_bounds(period, year)
@@ -100,7 +104,7 @@ def substance_by_year(
             "starts": starts, "starts_ci_low": s_low, "starts_ci_high": s_high,
             "reviews": reviews, "improved": improved, "share_improved": improved / reviews if reviews else None,
             "share_ci_low": r_low, "share_ci_high": r_high,
-            "covered": as_of is not None and start <= as_of,
+            "covered": as_of is not None and start <= as_of and (earliest is None or end >= earliest),
             "complete": as_of is not None and as_of >= substance_final_from(end, final_after_months),
         })
     schema = {
@@ -169,8 +173,8 @@ def substance_target_results(
     in the extract (or ``baseline_value`` when the extract has none then); for the share, a
     two-proportion score test against the baseline period's reviews in the extract, or an exact
     one-sample binomial test against ``baseline_value`` when they are not in the extract. ``note``
-    says which. A year the extract does not reach (its start after the extract date) or with no
-    reviews has no observed value; a year is provisional until ``final_after_months`` after its end.
+    says which. A year the extract does not cover (see :func:`substance_by_year`) or with no reviews
+    has no observed value; a year is provisional until ``final_after_months`` after its end.
     """
     years = list(years)
     s_year, s_base, s_change, s_mode = _target_of(starts_target)
@@ -201,7 +205,7 @@ def substance_target_results(
         if not has_iv:
             note = "no figure: the extract has no interventions table"
         elif not row["covered"]:
-            note = "no figure: the extract does not reach this period"
+            note = "no figure: the extract does not cover this period"
         elif not row["complete"]:
             note += f"; provisional: final in an extract dated {substance_final_from(row['end'], final_after_months)} or later"
         results.append(TargetResult(
@@ -243,7 +247,7 @@ def substance_target_results(
         if not has_rv:
             note = "no figure: the extract has no substance_reviews table"
         elif not row["covered"]:
-            note = "no figure: the extract does not reach this period"
+            note = "no figure: the extract does not cover this period"
         elif n == 0:
             note = "no figure: no end reviews dated in this period"
         elif not row["complete"]:
