@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yot.cli import main
 from yot.cohort import reoffending
@@ -316,3 +318,49 @@ def test_synth_command_refuses_an_empty_span(tmp_path):
 
 def test_default_people_is_barnet_sized():
     assert 2_000 <= DEFAULT_PEOPLE <= 10_000
+
+
+def test_issp_treated_are_offered_at_their_own_community_or_custody_index(default):
+    """ISSP is offered at a first community or custody outcome with no other index event in the 104
+    days before, so a cohort member starting ISSP within 90 days has that order as their index."""
+    tables, _ = default
+    members = reoffending(make_extract(**tables), dt.date(2001, 1, 1), dt.date(2008, 12, 31))
+    issp = tables["interventions"].filter(pl.col("programme") == "ISSP").select("person_id", "start_date")
+    treated = members.join(issp, on="person_id").filter(
+        (pl.col("start_date") >= pl.col("index_date"))
+        & ((pl.col("start_date") - pl.col("index_date")).dt.total_days() <= 90)
+    )
+    assert treated.height >= 10
+    assert treated["tier"].is_in(["community", "custody"]).all()
+    assert issp["person_id"].n_unique() == issp.height  # once per young person
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"people": 1}, {"people": 40, "start_year": 2008, "end_year": 2008},
+    {"people": 300, "start_year": 2004, "end_year": 2006},
+])
+def test_small_and_short_extracts_still_follow_the_contract(kwargs):
+    tables, truth = generate(**kwargs)
+    assert tables["people"].height == kwargs["people"]
+    for name, table in TABLES.items():
+        assert tables[name].schema == pl.Schema(table.schema)
+    years = range(kwargs.get("start_year", 2000), kwargs.get("end_year", 2010) + 1)
+    assert set(tables["population"]["year"]) == set(years)
+    off = tables["offences"]
+    assert off.filter(pl.col("outcome_date").dt.year() > max(years)).height == 0
+    json.dumps(truth)
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), people=st.integers(20, 400))
+def test_contract_rules_hold_for_any_seed(seed, people):
+    tables, _ = generate(people=people, seed=seed)
+    off = tables["offences"].join(tables["people"], on="person_id")
+    assert off.height == tables["offences"].height
+    assert off.filter(pl.col("offence_date") > pl.col("outcome_date")).height == 0
+    assert off.filter(pl.col("release_date") < pl.col("outcome_date")).height == 0
+    assert (age_at(off["date_of_birth"], off["offence_date"]) >= 10).all() if off.height else True
+    assert off.filter(~pl.col("outcome").is_in(list(CUSTODY_OUTCOMES)) & pl.col("release_date").is_not_null()).height == 0
+    assert tables["offences"]["offence_id"].is_unique().all()
+    iv = tables["interventions"]
+    assert iv.filter(pl.col("end_date") < pl.col("start_date")).height == 0

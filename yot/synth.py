@@ -97,14 +97,11 @@ def _age_years(dob: np.ndarray, on: np.ndarray) -> np.ndarray:
     o = on.astype("datetime64[D]")
     by = b.astype("datetime64[Y]").astype(np.int64)
     oy = o.astype("datetime64[Y]").astype(np.int64)
-    bdoy = (b - b.astype("datetime64[Y]")).astype(np.int64)
-    odoy = (o - o.astype("datetime64[Y]")).astype(np.int64)
     # compare (month, day) through month*40+day to be leap-year safe
     bm = b.astype("datetime64[M]").astype(np.int64) % 12
     om = o.astype("datetime64[M]").astype(np.int64) % 12
     bd = (b - b.astype("datetime64[M]")).astype(np.int64)
     od = (o - o.astype("datetime64[M]")).astype(np.int64)
-    del bdoy, odoy
     return oy - by - ((om * 40 + od) < (bm * 40 + bd)).astype(np.int64)
 
 
@@ -153,7 +150,7 @@ def _dates_in_years(rng: np.random.Generator, n: int, first: int, last: int) -> 
 # People
 # --------------------------------------------------------------------------------------------------
 
-def _people(seed: int, n: int, start: int, end: int, window_start: int) -> dict[str, np.ndarray]:
+def _people(seed: int, n: int, start: int, end: int) -> dict[str, np.ndarray]:
     """Draw ``n`` candidate people: sex, ethnicity, latent risk, and either a first offence date
     (offenders) or a YISP referral date (children referred to prevention)."""
     rng = _rng(seed, 1)
@@ -465,16 +462,18 @@ def _resolve(events: dict[str, np.ndarray], person: np.ndarray, offence_date: np
     ``(start, start + 365 days]``. Returns ``valid`` per event and ``removed_by`` per offence (OR of
     the programme bits that removed it); a breach follows its order.
     """
+    removed_by = np.zeros(person.size, np.int64)
+    if events["person"].size == 0:
+        return np.zeros(0, bool), removed_by
     order = np.lexsort((events["start"], events["person"]))
     ev = {k: v[order] for k, v in events.items()}
     first = np.r_[True, ev["person"][1:] != ev["person"][:-1]]
     grp_start = np.maximum.accumulate(np.where(first, np.arange(first.size), 0))
     rank = np.arange(first.size) - grp_start
     valid = np.zeros(first.size, bool)
-    removed_by = np.zeros(person.size, np.int64)
     big = np.int64(1 << 20)
     key = person.astype(np.int64) * big + offence_date
-    for r in range(int(rank.max()) + 1 if rank.size else 0):
+    for r in range(int(rank.max()) + 1):
         sel = np.flatnonzero(rank == r)
         trig = ev["trigger"][sel]
         ok = (trig < 0) | (removed_by[np.maximum(trig, 0)] == 0)
@@ -560,12 +559,15 @@ def generate(
     end = _days(dt.date(end_year, 12, 31))
 
     # --- candidate people and their careers; keep the first n_people the YOT knows ---
-    n_cand = int(n_people * 1.6) + 50
-    ppl = _people(seed, n_cand, start_year, end_year, window_start)
-    car = _careers(seed, ppl, window_start, end)
-    seen = np.zeros(n_cand, bool)
-    seen[car["person"][car["observed"]]] = True
-    seen |= ppl["referred"] & (ppl["referral_date"] >= window_start) & (ppl["referral_date"] <= end)
+    for factor in (1.6, 4.0, 10.0, 25.0):  # more candidates only for short spans
+        n_cand = int(n_people * factor) + 50
+        ppl = _people(seed, n_cand, start_year, end_year)
+        car = _careers(seed, ppl, window_start, end)
+        seen = np.zeros(n_cand, bool)
+        seen[car["person"][car["observed"]]] = True
+        seen |= ppl["referred"] & (ppl["referral_date"] >= window_start) & (ppl["referral_date"] <= end)
+        if seen.sum() >= n_people:
+            break
     chosen = np.flatnonzero(seen)[:n_people]
     new_index = np.full(n_cand, -1, np.int64)
     new_index[chosen] = np.arange(chosen.size)
@@ -1058,6 +1060,8 @@ def _truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, **gen: A
         }
     s, e = financial_year(2004)
     iv = tables["interventions"]
+    if not (start_year <= 2004 and end_year >= 2005):
+        return _truth_dict(gen, last_day, tables, calibration, programmes)
     calibration["substance_starts_2004_05"] = {
         "young_people": iv.filter((pl.col("programme") == "substance_misuse")
                                   & pl.col("start_date").is_between(s, e))["person_id"].n_unique(),
@@ -1070,6 +1074,11 @@ def _truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, **gen: A
         if rv.height else None,
         "target": 0.72,
     }
+    return _truth_dict(gen, last_day, tables, calibration, programmes)
+
+
+def _truth_dict(gen: dict[str, Any], last_day: dt.date | None, tables: dict[str, pl.DataFrame],
+                calibration: dict[str, Any], programmes: dict[str, Any]) -> dict[str, Any]:
     return {
         "generator": {"module": "yot.synth", **gen},
         "extract_date": last_day.isoformat() if last_day else None,
