@@ -143,6 +143,10 @@ def test_index_links_every_report_and_the_methods_page(good_run):
     for outcome in result.outcomes:
         assert f'href="{outcome.run.name}.html"' in index
     assert 'href="methods.html"' in index and 'id="targets"' in index
+    # the 2004 cohort is not complete in an extract dated 1 June 2004: provisional, marked [p]
+    assert '<a href="reoffending_cohort_2004.html">Proven reoffending: 2004 cohort</a> [p]' in index
+    assert '<a href="data_quality.html">Data quality of the extract</a> [p]' not in index
+    assert "<title>Proven reoffending: 2004 cohort [p]</title>" in (result.published / "reoffending_cohort_2004.html").read_text()
     methods = (result.published / "methods.html").read_text()
     assert "Counting rules and methods" in methods and "<h2>Reoffences</h2>" in methods
     if (ROOT / "docs" / "aqa").is_dir():
