@@ -34,6 +34,9 @@ table.yot th { background: #eef2f6; }
 table.yot td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .jp-RenderedHTMLCommon table.yot td, .jp-RenderedHTMLCommon table.yot th { text-align: left; }
 .jp-RenderedHTMLCommon table.yot td.num { text-align: right; }
+.jp-RenderedHTMLCommon table.yot-table td, .jp-RenderedHTMLCommon table.yot-table th { text-align: left; }
+.jp-RenderedHTMLCommon table.yot-table td.num, .jp-RenderedHTMLCommon table.yot-table th.num { text-align: right; }
+.jp-RenderedHTMLCommon table caption { font-weight: 600; text-align: left; }
 .yot-badge { display: inline-block; padding: .1rem .55rem; border-radius: .3rem; font-weight: 600;
              white-space: nowrap; }
 .yot-banner { border-left: .4rem solid #f0b429; background: #fff8e1; padding: .6rem .9rem; margin: .8rem 0; }
