@@ -538,27 +538,12 @@ def _episodes(rng: np.random.Generator, start: np.ndarray, min_days: int, max_da
     return np.where(open_, -1, e), np.where(open_, "ongoing", status)
 
 
-def generate(
-    people: int | None = None,
-    seed: int = 2005,
-    start_year: int = 2000,
-    end_year: int = 2010,
-    yot: str = "Barnet",
-) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
-    """The synthetic extract: every contract table (contract columns and types) and the truth dict.
-
-    ``people`` is the number of young people known to the YOT (default a Barnet-sized borough,
-    ``DEFAULT_PEOPLE``); every count scales with it, the population too. The same arguments give the
-    same tables, byte for byte once written.
-    """
-    if end_year < start_year:
-        raise ValueError("end_year is before start_year")
-    n_people = DEFAULT_PEOPLE if people is None else int(people)
-    scale = n_people / DEFAULT_PEOPLE
+def _known_people(seed: int, n_people: int, start_year: int, end_year: int) -> tuple[dict, dict, np.ndarray, np.ndarray]:
+    """Candidate people and their careers, keeping the first ``n_people`` the YOT knows of (an offence
+    proven within the extract, or a referral within it). Returns people arrays, offence rows (person
+    renumbered 0..n-1), outcome names and offence type names."""
     window_start = _days(dt.date(start_year, 1, 1))
     end = _days(dt.date(end_year, 12, 31))
-
-    # --- candidate people and their careers; keep the first n_people the YOT knows ---
     for factor in (1.6, 4.0, 10.0, 25.0):  # more candidates only for short spans
         n_cand = int(n_people * factor) + 50
         ppl = _people(seed, n_cand, start_year, end_year)
@@ -577,8 +562,12 @@ def generate(
     car = {k: v[keep] for k, v in car.items()}
     car["person"] = new_index[car["person"]]
     car["parent"] = np.full(car["person"].size, -1, np.int64)
-    n = chosen.size
+    return ppl, car, names, type_names
 
+
+def _with_breaches(seed: int, car: dict[str, np.ndarray], ppl: dict[str, np.ndarray], names: np.ndarray,
+                   end: int) -> dict[str, np.ndarray]:
+    """Career offences and breaches together, sorted by person, offence date and outcome date."""
     br = _breaches(seed, {**car, "outcome_names": names}, ppl["z"], end)
     rows = {k: np.concatenate([car[k], br[k]]) for k in car}
     order = np.lexsort((rows["outcome_date"], rows["offence_date"], rows["person"]))
@@ -586,23 +575,23 @@ def generate(
     where[order] = np.arange(order.size)
     rows = {k: v[order] for k, v in rows.items()}
     rows["parent"] = np.where(rows["parent"] >= 0, where[np.maximum(rows["parent"], 0)], -1)
-    n_rows = rows["person"].size
-    code = {o: i for i, o in enumerate(names)}
-    is_cust = np.isin(rows["outcome"], [code[c] for c in CUSTODY_OUTCOMES])
-    index_date = np.where(is_cust, rows["release"], rows["outcome_date"])
+    return rows
 
-    rows["issp"] = _issp_offers(seed, rows, index_date, ppl["dob"], names)
 
-    # --- referrals: children at risk (before any offence) and a few who have offended already ---
+def _referrals(seed: int, ppl: dict[str, np.ndarray], rows: dict[str, np.ndarray], end: int) -> dict[str, np.ndarray]:
+    """YISP referrals: the children referred at risk, and a few (3%) young people referred after a
+    first proven offence. The decision rises with risk score (missing lowers it) and falls with age;
+    ``no_capacity`` more before 2005. Arrays by referral: person, date, risk, missing, decision,
+    accepted, eligible_effect (accepted children referred before any offence)."""
     rng = _rng(seed, 4)
+    n = ppl["z"].size
     first_outcome = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_outcome, rows["person"], rows["outcome_date"])
     late = (~ppl["referred"]) & (first_outcome < end - 90) & (
         _age_years(ppl["dob"], np.minimum(first_outcome, end)) <= 15) & (rng.random(n) < 0.03)
     ref_date = np.where(ppl["referred"], ppl["referral_date"],
                         np.where(late, np.minimum(first_outcome + rng.integers(30, 300, n), end), -1))
-    has_ref = ref_date >= 0
-    rp = np.flatnonzero(has_ref)
+    rp = np.flatnonzero(ref_date >= 0)
     rd = ref_date[rp]
     risk = ppl["risk_score"][rp]
     missing = ppl["risk_missing"][rp]
@@ -613,104 +602,77 @@ def generate(
     lin = -0.2 + 0.11 * np.where(missing, 0, risk - 17) - 0.3 * missing - 0.15 * (ref_age - 11) + rng.normal(
         0, 0.2, rp.size)
     accepted = ~no_cap & (rng.random(rp.size) < _sigmoid(lin))
-    decision = np.where(no_cap, "no_capacity", np.where(accepted, "accepted", "declined"))
-    yisp_effect = accepted & ppl["referred"][rp]
+    return {
+        "person": rp, "date": rd, "risk": risk, "missing": missing, "accepted": accepted,
+        "decision": np.where(no_cap, "no_capacity", np.where(accepted, "accepted", "declined")),
+        "effect": accepted & ppl["referred"][rp],
+    }
 
-    # --- programme offers and their planted effects ---
+
+def _programme_events(seed: int, rows: dict[str, np.ndarray], index_date: np.ndarray,
+                      refs: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """The four effect-bearing offers (ISSP, restorative justice, first referral order, YISP) with
+    their start dates and balanced desistance flags, resolved in time order: events, ``valid`` per
+    event and ``removed_by`` per offence row."""
     rng = _rng(seed, 5)
     issp_rows = np.flatnonzero(rows["issp"])
     rj_rows = np.flatnonzero(rows["rj"])
     ro_rows = np.flatnonzero(rows["ro"])
-    yp = rp[yisp_effect]
-    ev_person = np.concatenate([rows["person"][issp_rows], rows["person"][rj_rows], rows["person"][ro_rows], yp])
-    ev_start = np.concatenate([
-        index_date[issp_rows] + rng.integers(0, 15, issp_rows.size),
-        index_date[rj_rows] + rng.integers(7, 81, rj_rows.size),
-        rows["outcome_date"][ro_rows],
-        rd[yisp_effect],
-    ])
-    ev_bit = np.concatenate([np.full(issp_rows.size, PROGRAMME_BIT["ISSP"]),
-                             np.full(rj_rows.size, PROGRAMME_BIT["restorative_justice"]),
-                             np.full(ro_rows.size, PROGRAMME_BIT["referral_order"]),
-                             np.full(yp.size, PROGRAMME_BIT["YISP"])])
-    ev_trigger = np.concatenate([issp_rows, rj_rows, ro_rows, np.full(yp.size, -1)])
-    ev_desist = np.zeros(ev_bit.size, bool)
+    yp = refs["person"][refs["effect"]]
+    ev = {
+        "person": np.concatenate([rows["person"][issp_rows], rows["person"][rj_rows], rows["person"][ro_rows], yp]),
+        "start": np.concatenate([
+            index_date[issp_rows] + rng.integers(0, 15, issp_rows.size),
+            index_date[rj_rows] + rng.integers(7, 81, rj_rows.size),
+            rows["outcome_date"][ro_rows],
+            refs["date"][refs["effect"]],
+        ]),
+        "bit": np.concatenate([np.full(issp_rows.size, PROGRAMME_BIT["ISSP"]),
+                               np.full(rj_rows.size, PROGRAMME_BIT["restorative_justice"]),
+                               np.full(ro_rows.size, PROGRAMME_BIT["referral_order"]),
+                               np.full(yp.size, PROGRAMME_BIT["YISP"])]),
+        "trigger": np.concatenate([issp_rows, rj_rows, ro_rows, np.full(yp.size, -1)]),
+    }
+    ev["desist"] = np.zeros(ev["bit"].size, bool)
     for prog, bit in PROGRAMME_BIT.items():
-        sel = np.flatnonzero(ev_bit == bit)
-        ev_desist[sel] = _balanced(rng, ev_start[sel], ev_person[sel], DESIST[prog])
-    valid, removed_by = _resolve(
-        {"person": ev_person, "start": ev_start, "bit": ev_bit, "trigger": ev_trigger, "desist": ev_desist},
-        rows["person"], rows["offence_date"], rows["parent"],
-    )
+        sel = np.flatnonzero(ev["bit"] == bit)
+        ev["desist"][sel] = _balanced(rng, ev["start"][sel], ev["person"][sel], DESIST[prog])
+    valid, removed_by = _resolve(ev, rows["person"], rows["offence_date"], rows["parent"])
+    return ev, valid, removed_by
 
-    # --- realistic mess: some offence dates recorded as the month end ---
-    rng = _rng(seed, 6)
-    me = _month_end(rows["offence_date"])
-    mess = (rng.random(n_rows) < 0.03) & (me <= rows["outcome_date"])
-    rows["offence_date"] = np.where(mess, me, rows["offence_date"])
 
-    # --- people ---
-    person_id = _ids("P", n, 7)
-    people_df = pl.DataFrame({
-        "person_id": person_id,
-        "date_of_birth": _date(ppl["dob"]),
-        "sex": ppl["sex"],
-        "ethnicity": ppl["ethnicity"],
-        "yot": [yot] * n,
-    })
-
-    # --- offences (all worlds), with the removal bits beside them ---
-    type_all = np.append(type_names, "breach")
-    all_offences = pl.DataFrame({
-        "person_id": person_id.gather(rows["person"]),
-        "offence_date": _date(rows["offence_date"]),
-        "outcome_date": _date(rows["outcome_date"]),
-        "offence_type": type_all[rows["type"]],
-        "gravity": rows["gravity"].astype(np.int64),
-        "outcome": names[rows["outcome"]],
-        "release_date": _date(rows["release"]),
-        "removed_by": removed_by,
-    })
-    actual = removed_by == 0
-    offence_id = np.full(n_rows, -1, np.int64)
-    offence_id[actual] = np.arange(actual.sum())
-    all_offences = all_offences.with_columns(
-        offence_id=pl.when(pl.Series(actual)).then(
-            pl.format("O{}", (pl.Series(offence_id) + 1).cast(pl.String).str.zfill(9))
-        ).otherwise(pl.format("X{}", pl.int_range(1, n_rows + 1).cast(pl.String).str.zfill(9)))
-    )
-    offences_df = all_offences.filter(pl.Series(actual)).select(TABLES["offences"].column_names)
-
-    # --- interventions: the effect-bearing offers that happened, then the others ---
+def _interventions(seed: int, rows: dict[str, np.ndarray], index_date: np.ndarray, actual: np.ndarray,
+                   ev: dict[str, np.ndarray], valid: np.ndarray, refs: dict[str, np.ndarray],
+                   ppl: dict[str, np.ndarray], names: np.ndarray, type_names: np.ndarray,
+                   start_year: int, end_year: int, scale: float) -> pl.DataFrame:
+    """Programme episodes (person index ``p``, programme, start ``s``, end ``e`` (-1 open), status):
+    the effect-bearing offers that happened, YISP for accepted referrals, programmes without effect
+    (ETE, fire setters, PPO prevent and deter, other), and substance misuse with a calibrated number of
+    distinct young people starting each financial year."""
     rng = _rng(seed, 7)
-    iv_person, iv_prog, iv_start, iv_end, iv_status = [], [], [], [], []
+    end = _days(dt.date(end_year, 12, 31))
+    parts: list[pl.DataFrame] = []
 
     def add(persons: np.ndarray, programme: str, starts: np.ndarray, lo: int, hi: int,
             p_status: tuple[float, float, float]) -> None:
         e, st = _episodes(rng, starts, lo, hi, end, p_status)
         ok = starts <= end
-        iv_person.append(persons[ok])
-        iv_prog.append(np.full(ok.sum(), programme, dtype=object))
-        iv_start.append(starts[ok])
-        iv_end.append(e[ok])
-        iv_status.append(st[ok])
+        parts.append(pl.DataFrame({"p": persons[ok], "programme": pl.Series([programme] * int(ok.sum()), dtype=pl.String),
+                                   "s": starts[ok], "e": e[ok], "status": pl.Series(st[ok], dtype=pl.String)}))
 
     for prog, lo, hi, ps in (("ISSP", 150, 200, (0.6, 0.28, 0.12)),
                              ("restorative_justice", 20, 100, (0.8, 0.02, 0.18))):
-        sel = valid & (ev_bit == PROGRAMME_BIT[prog])
-        add(ev_person[sel], prog, ev_start[sel], lo, hi, ps)
-    yisp_sel = accepted
-    add(rp[yisp_sel], "YISP", rd[yisp_sel] + rng.integers(7, 43, yisp_sel.sum()), 120, 365, (0.7, 0.0, 0.3))
+        sel = valid & (ev["bit"] == PROGRAMME_BIT[prog])
+        add(ev["person"][sel], prog, ev["start"][sel], lo, hi, ps)
+    acc = refs["accepted"]
+    add(refs["person"][acc], "YISP", refs["date"][acc] + rng.integers(7, 43, acc.sum()), 120, 365, (0.7, 0.0, 0.3))
 
     act_rows = np.flatnonzero(actual & (rows["type"] >= 0) & (index_date >= 0))
     ap = rows["person"][act_rows]
     a_index = index_date[act_rows]
-    a_out = rows["outcome"][act_rows]
-    a_tier = np.array([TIER_ORDER.index(OUTCOME_TIER[o]) for o in names])[a_out]
+    a_tier = np.array([TIER_ORDER.index(OUTCOME_TIER[o]) for o in names])[rows["outcome"][act_rows]]
     first_of_person = np.r_[True, ap[1:] != ap[:-1]]
-    # ETE: some court orders
-    court_rows = a_tier >= 1
-    ete = court_rows & (rng.random(act_rows.size) < 0.12)
+    ete = (a_tier >= 1) & (rng.random(act_rows.size) < 0.12)
     add(ap[ete], "ETE", a_index[ete] + rng.integers(0, 90, ete.sum()), 60, 360, (0.55, 0.05, 0.4))
     fire = (rows["type"][act_rows] == list(type_names).index("criminal_damage")) & (
         rng.random(act_rows.size) < 0.04)
@@ -722,38 +684,127 @@ def generate(
     oth = rng.random(act_rows.size) < 0.015
     add(ap[oth], "other", a_index[oth] + rng.integers(0, 90, oth.sum()), 30, 180, (0.7, 0.05, 0.25))
 
-    # substance misuse: a calibrated number of distinct young people starting each financial year
-    z_all = ppl["z"]
+    # substance misuse: weighted by risk, age and drugs offences; a quota of distinct people per year
+    rp, rd = refs["person"], refs["date"]
     cand_person = np.concatenate([ap, rp])
-    cand_start = np.concatenate([a_index + rng.integers(0, 76, act_rows.size),
-                                 rd + rng.integers(30, 400, rp.size)])
+    cand_start = np.concatenate([a_index + rng.integers(0, 76, act_rows.size), rd + rng.integers(30, 400, rp.size)])
     drugs = np.concatenate([rows["type"][act_rows] == list(type_names).index("drugs"), np.zeros(rp.size, bool)])
     cand_age = (cand_start - ppl["dob"][cand_person]) / YEAR_DAYS
-    weight = np.exp(0.6 * z_all[cand_person]) * np.where(drugs, 4.0, 1.0) * np.clip(cand_age - 10.5, 0.05, 4)
+    weight = np.exp(0.6 * ppl["z"][cand_person]) * np.where(drugs, 4.0, 1.0) * np.clip(cand_age - 10.5, 0.05, 4)
     key = rng.exponential(1.0, cand_person.size) / weight
-    cd = cand_start.astype("datetime64[D]")
-    cy = cd.astype("datetime64[Y]").astype(np.int64) + 1970
-    cm = cd.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    fy = np.where(cm >= 4, cy, cy - 1)
-    sub = pl.DataFrame({"person": cand_person, "start": cand_start, "fy": fy, "key": key}).filter(
-        (pl.col("start") <= end) & (pl.col("fy") >= start_year)
-    )
     sub = (
-        sub.sort("key").unique(subset=["person", "fy"], keep="first", maintain_order=True)
+        pl.DataFrame({"person": cand_person, "start": cand_start, "fy": _financial_year_of(cand_start), "key": key})
+        .filter((pl.col("start") <= end) & (pl.col("fy") >= start_year))
+        .sort("key").unique(subset=["person", "fy"], keep="first", maintain_order=True)
         .with_columns(rank=pl.col("key").rank("ordinal").over("fy") - 1)
         .with_columns(quota=pl.col("fy").replace_strict(
             {y: _substance_quota(y, scale) for y in range(start_year - 1, end_year + 1)}, return_dtype=pl.Int64))
         .filter(pl.col("rank") < pl.col("quota"))
         .sort("person", "start")
     )
-    s_person = sub["person"].to_numpy()
-    s_start = sub["start"].to_numpy()
-    add(s_person, "substance_misuse", s_start, 60, 270, (0.72, 0.06, 0.22))
+    add(sub["person"].to_numpy(), "substance_misuse", sub["start"].to_numpy(), 60, 270, (0.72, 0.06, 0.22))
+    return pl.concat(parts).sort("p", "s", "programme")
 
-    iv = pl.DataFrame({
-        "p": np.concatenate(iv_person), "programme": np.concatenate(iv_prog).astype(str),
-        "s": np.concatenate(iv_start), "e": np.concatenate(iv_end), "status": np.concatenate(iv_status).astype(str),
-    }).sort("p", "s", "programme")
+
+def _financial_year_of(days: np.ndarray) -> np.ndarray:
+    """The financial year (by its April start year) of each day number."""
+    d = np.asarray(days).astype("datetime64[D]")
+    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    return np.where(month >= 4, year, year - 1)
+
+
+def _substance_reviews(seed: int, iv: pl.DataFrame, start_year: int, end_year: int) -> pl.DataFrame:
+    """End reviews (person index ``p``, date ``d``, use_change) of 90% of closed substance-misuse
+    episodes; in each financial year exactly the calibrated share report reduced or discontinued use."""
+    rng = _rng(seed, 8)
+    subs = iv.filter((pl.col("programme") == "substance_misuse") & (pl.col("e") >= 0))
+    subs = subs.filter(pl.Series(rng.random(subs.height) < 0.9))
+    r_date = subs["e"].to_numpy()
+    rev = pl.DataFrame({"p": subs["p"], "d": r_date, "fy": _financial_year_of(r_date),
+                        "u": rng.random(subs.height), "v": rng.random(subs.height)})
+    return (
+        rev.with_columns(
+            rank=pl.col("u").rank("ordinal").over("fy") - 1,
+            n=pl.len().over("fy"),
+            share=pl.col("fy").replace_strict(
+                {y: _review_share(y) for y in range(start_year - 1, end_year + 1)}, return_dtype=pl.Float64),
+        )
+        .with_columns(good=pl.col("rank") < (pl.col("share") * pl.col("n")).round())
+        .with_columns(
+            use_change=pl.when(pl.col("good")).then(
+                pl.when(pl.col("v") < 0.35).then(pl.lit("discontinued")).otherwise(pl.lit("reduced"))
+            ).otherwise(pl.when(pl.col("v") < 0.75).then(pl.lit("unchanged")).otherwise(pl.lit("increased")))
+        )
+        .sort("p", "d")
+    )
+
+
+def generate(
+    people: int | None = None,
+    seed: int = 2005,
+    start_year: int = 2000,
+    end_year: int = 2010,
+    yot: str = "Barnet",
+) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    """The synthetic extract: every contract table (contract columns and types) and the truth dict.
+
+    ``people`` is the number of young people known to the YOT (default a Barnet-sized borough,
+    ``DEFAULT_PEOPLE``); every count scales with it, the population too. The same arguments give the
+    same tables, byte for byte once written.
+    """
+    if end_year < start_year:
+        raise ValueError("end_year is before start_year")
+    n_people = DEFAULT_PEOPLE if people is None else int(people)
+    scale = n_people / DEFAULT_PEOPLE
+    end = _days(dt.date(end_year, 12, 31))
+
+    ppl, car, names, type_names = _known_people(seed, n_people, start_year, end_year)
+    n = ppl["z"].size
+    rows = _with_breaches(seed, car, ppl, names, end)
+    n_rows = rows["person"].size
+    is_cust = np.isin(rows["outcome"], [list(names).index(c) for c in CUSTODY_OUTCOMES])
+    index_date = np.where(is_cust, rows["release"], rows["outcome_date"])
+    rows["issp"] = _issp_offers(seed, rows, index_date, ppl["dob"], names)
+    refs = _referrals(seed, ppl, rows, end)
+    ev, valid, removed_by = _programme_events(seed, rows, index_date, refs)
+    actual = removed_by == 0
+
+    # realistic mess: some offence dates recorded as the month end
+    rng = _rng(seed, 6)
+    me = _month_end(rows["offence_date"])
+    mess = (rng.random(n_rows) < 0.03) & (me <= rows["outcome_date"])
+    rows["offence_date"] = np.where(mess, me, rows["offence_date"])
+
+    person_id = _ids("P", n, 7)
+    people_df = pl.DataFrame({
+        "person_id": person_id,
+        "date_of_birth": _date(ppl["dob"]),
+        "sex": ppl["sex"],
+        "ethnicity": ppl["ethnicity"],
+        "yot": [yot] * n,
+    })
+    # offences of every world, with the programme bits that removed them; the extract keeps the actual
+    offence_id = np.full(n_rows, -1, np.int64)
+    offence_id[actual] = np.arange(actual.sum())
+    all_offences = pl.DataFrame({
+        "person_id": person_id.gather(rows["person"]),
+        "offence_date": _date(rows["offence_date"]),
+        "outcome_date": _date(rows["outcome_date"]),
+        "offence_type": np.append(type_names, "breach")[rows["type"]],
+        "gravity": rows["gravity"].astype(np.int64),
+        "outcome": names[rows["outcome"]],
+        "release_date": _date(rows["release"]),
+        "removed_by": removed_by,
+    }).with_columns(
+        offence_id=pl.when(pl.Series(actual)).then(
+            pl.format("O{}", (pl.Series(offence_id) + 1).cast(pl.String).str.zfill(9))
+        ).otherwise(pl.format("X{}", pl.int_range(1, n_rows + 1).cast(pl.String).str.zfill(9)))
+    )
+    offences_df = all_offences.filter(pl.Series(actual)).select(TABLES["offences"].column_names)
+
+    iv = _interventions(seed, rows, index_date, actual, ev, valid, refs, ppl, names, type_names,
+                        start_year, end_year, scale)
     interventions_df = pl.DataFrame({
         "intervention_id": _ids("I", iv.height, 8),
         "person_id": person_id.gather(iv["p"].to_numpy()),
@@ -762,60 +813,31 @@ def generate(
         "end_date": _date(iv["e"].to_numpy()),
         "status": iv["status"],
     })
-
-    # --- substance reviews: one at the end of most closed substance episodes, calibrated share ---
-    rng = _rng(seed, 8)
-    subs = iv.filter((pl.col("programme") == "substance_misuse") & (pl.col("e") >= 0))
-    subs = subs.filter(pl.Series(rng.random(subs.height) < 0.9))
-    r_date = subs["e"].to_numpy()
-    rdd = r_date.astype("datetime64[D]")
-    ry = rdd.astype("datetime64[Y]").astype(np.int64) + 1970
-    rm = rdd.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    rfy = np.where(rm >= 4, ry, ry - 1)
-    rev = pl.DataFrame({"p": subs["p"], "d": r_date, "fy": rfy, "u": rng.random(subs.height),
-                        "v": rng.random(subs.height)})
-    rev = rev.with_columns(
-        rank=pl.col("u").rank("ordinal").over("fy") - 1,
-        n=pl.len().over("fy"),
-        share=pl.col("fy").replace_strict(
-            {y: _review_share(y) for y in range(start_year - 1, end_year + 1)}, return_dtype=pl.Float64),
-    ).with_columns(good=pl.col("rank") < (pl.col("share") * pl.col("n")).round())
-    rev = rev.with_columns(
-        use_change=pl.when(pl.col("good")).then(
-            pl.when(pl.col("v") < 0.35).then(pl.lit("discontinued")).otherwise(pl.lit("reduced"))
-        ).otherwise(pl.when(pl.col("v") < 0.75).then(pl.lit("unchanged")).otherwise(pl.lit("increased")))
-    ).sort("p", "d")
+    rev = _substance_reviews(seed, iv, start_year, end_year)
     substance_df = pl.DataFrame({
         "person_id": person_id.gather(rev["p"].to_numpy()),
         "review_date": _date(rev["d"].to_numpy()),
         "use_change": rev["use_change"],
     })
-
-    # --- referrals ---
-    ref_order = np.lexsort((rd, rp))
+    ref_order = np.lexsort((refs["date"], refs["person"]))
     referrals_df = pl.DataFrame({
-        "referral_id": _ids("R", rp.size, 7),
-        "person_id": person_id.gather(rp[ref_order]),
-        "programme": ["YISP"] * rp.size,
-        "referral_date": _date(rd[ref_order]),
-        "risk_score": pl.Series(np.where(missing, -1, risk)[ref_order]),
-        "decision": decision[ref_order],
+        "referral_id": _ids("R", ref_order.size, 7),
+        "person_id": person_id.gather(refs["person"][ref_order]),
+        "programme": ["YISP"] * ref_order.size,
+        "referral_date": _date(refs["date"][ref_order]),
+        "risk_score": pl.Series(np.where(refs["missing"], -1, refs["risk"])[ref_order]),
+        "decision": refs["decision"][ref_order],
     }).with_columns(risk_score=pl.when(pl.col("risk_score") >= 0).then(pl.col("risk_score")).otherwise(None))
-
-    # --- assessments (before the outcomes of offences that happened) ---
     asr = np.flatnonzero(actual & (rows["asset"] >= 0))
     assessments_df = pl.DataFrame({
         "person_id": person_id.gather(rows["person"][asr]),
         "assessment_date": _date(rows["asset_date"][asr]),
         "asset_score": rows["asset"][asr].astype(np.int64),
     })
-
-    population_df = _population(seed, yot, start_year, end_year, scale)
-
     tables = {
         "people": people_df, "offences": offences_df, "interventions": interventions_df,
         "referrals": referrals_df, "assessments": assessments_df, "substance_reviews": substance_df,
-        "population": population_df,
+        "population": _population(seed, yot, start_year, end_year, scale),
     }
     tables = {name: _conform(name, tables[name]) for name in TABLE_ORDER}
     truth = _truth(tables, all_offences, seed=seed, people=n_people, start_year=start_year,
