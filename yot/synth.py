@@ -1047,8 +1047,9 @@ def _truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, **gen: A
     from yot.cohort import reoffending
     from yot.extract import make_extract
 
-    last_day = tables["offences"]["outcome_date"].max()
     start_year, end_year = gen["start_year"], gen["end_year"]
+    # the extract date: the latest outcome_date (METHODS.md), the span's end when there is none
+    last_day = tables["offences"]["outcome_date"].max() or dt.date(end_year, 12, 31)
     periods = _periods(start_year, end_year, last_day, 18)
     programmes: dict[str, Any] = {}
     for prog in ("ISSP", "restorative_justice", "referral_order"):
