@@ -315,3 +315,22 @@ def test_plain_words_says_no_evidence_indicative_and_poor_balance() -> None:
     assert "Indicative only" in text
     low, high = ev.match.ci_low, ev.match.ci_high
     assert ("No evidence of an effect" in text) == (low <= 0 <= high)
+
+
+def test_plain_words_fewer_and_more() -> None:
+    import dataclasses
+
+    ev = evaluate_programme(_yisp_extract(), "YISP", D(2005, 1, 1), D(2005, 12, 31))
+    big = dataclasses.replace(ev.match, n_treated=100, n_matched_treated=100,
+                              balance=ev.match.balance.with_columns(smd_after=pl.lit(0.05)))
+
+    def with_interval(low: float, high: float):
+        outcomes = ev.outcomes.with_columns(difference=pl.lit((low + high) / 2), ci_low=pl.lit(low), ci_high=pl.lit(high))
+        return dataclasses.replace(ev, match=big, outcomes=outcomes)
+
+    fewer = plain_words(with_interval(-0.15, -0.05))
+    assert fewer.startswith("For every 100 young people like those on a YISP, between 5 and 15 fewer became "
+                            "first-time entrants within a year.")
+    assert "Indicative" not in fewer and "Poor balance" not in fewer
+    assert "between 2 and 8 more" in plain_words(with_interval(0.02, 0.08))
+    assert plain_words(with_interval(-0.05, 0.02)).startswith("No evidence of an effect")
