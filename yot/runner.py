@@ -350,22 +350,6 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
         return None
 
 
-def _call_with(function: Callable[..., Any], available: dict[str, Any]) -> Any:
-    """Call a target-results function with the arguments it declares, taken by name from ``available``."""
-    import inspect
-
-    signature = inspect.signature(function)
-    kwargs = {}
-    for name, parameter in signature.parameters.items():
-        if name in available:
-            kwargs[name] = available[name]
-        elif parameter.default is inspect.Parameter.empty and parameter.kind not in (
-            inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL
-        ):
-            raise TypeError(f"{function.__module__}.{function.__name__} needs '{name}', which the runner cannot give")
-    return function(**kwargs)
-
-
 def _latest(results: Sequence[Any]) -> list[Any]:
     """Per measure, the latest complete figure, and after it the latest provisional one if newer."""
     by_measure: dict[tuple[str, str], list[Any]] = {}
@@ -382,53 +366,49 @@ def _latest(results: Sequence[Any]) -> list[Any]:
     return chosen
 
 
+def _target_calls(extract: Any, suite: Suite, extract_date: dt.date | None) -> list[tuple[str, str, str, Callable]]:
+    """(area, module, function, call) for each Theme 1 area of the suite: ``call(f)`` runs ``f`` with
+    the suite's parameters exactly as the area's notebook does."""
+    r = suite.reoffending
+    calls: list[tuple[str, str, str, Callable]] = [(
+        "Proven reoffending", "yot.measures", "reoffending_target_results",
+        lambda f: f(extract, list(r.cohort_years), r.period, r.follow_up_months, r.waiting_months,
+                    extract_date=extract_date, baseline_year=r.target.baseline_year,
+                    baseline_value=r.target.baseline_value, change_per_year=r.target.change_per_year,
+                    mode=r.target.mode, by_tier=r.targets_by_tier),
+    )]
+    if (fte := suite.first_time_entrants) is not None:
+        calls.append((
+            "First-time entrants", "yot.fte", "fte_target_results",
+            lambda f: f(extract, list(fte.years), fte.period, baseline_year=fte.target.baseline_year,
+                        change=fte.target.change, by_year=fte.target.by_year, mode=fte.target.mode,
+                        extract_date=extract_date),
+        ))
+    if (sub := suite.substance_misuse) is not None:
+        calls.append((
+            "Substance misuse", "yot.substance", "substance_target_results",
+            lambda f: f(extract, list(sub.years), sub.period, starts_target=sub.starts_target,
+                        improvement_target=sub.improvement_target, extract_date=extract_date),
+        ))
+    return calls
+
+
 def theme1_targets(extract: Any, suite: Suite, extract_date: dt.date | None) -> tuple[list[tuple[str, Any]], list[str]]:
     """The landing page's targets, computed with the functions the notebooks use.
 
-    Returns (sections, failures): each section is (area, results or a reason there are none).
+    Returns (sections, failures): each section is (area, latest results, or a reason there are none).
+    An area whose function is not in this version of the suite says "not yet available"; one whose
+    function fails is a named failure of the run.
     """
-    r = suite.reoffending
-    common = {"extract": extract, "extract_date": extract_date, "yot_name": suite.yot,
-              "threshold": suite.disclosure.threshold, "disclosure_threshold": suite.disclosure.threshold}
-    calls = [("Proven reoffending", "yot.measures", "reoffending_target_results", r is not None, {
-        "period": r.period, "cohort_years": list(r.cohort_years), "years": list(r.cohort_years),
-        "follow_up_months": r.follow_up_months, "waiting_months": r.waiting_months,
-        "baseline_year": r.target.baseline_year, "baseline_value": r.target.baseline_value,
-        "change_per_year": r.target.change_per_year, "mode": r.target.mode, "target_mode": r.target.mode,
-        "by_tier": r.targets_by_tier, "targets_by_tier": r.targets_by_tier,
-        "target": r.target, "params": r, "section": r,
-    })]
-    f = suite.first_time_entrants
-    if f is not None:
-        calls.append(("First-time entrants", "yot.fte", "fte_target_results", True, {
-            "period": f.period, "years": list(f.years), "baseline_year": f.target.baseline_year,
-            "change": f.target.change, "by_year": f.target.by_year, "mode": f.target.mode,
-            "target_mode": f.target.mode, "target": f.target, "params": f, "section": f,
-        }))
-    s = suite.substance_misuse
-    if s is not None:
-        calls.append(("Substance misuse", "yot.substance", "substance_target_results", True, {
-            "period": s.period, "years": list(s.years), "starts_target": s.starts_target,
-            "improvement_target": s.improvement_target, "params": s, "section": s,
-            "starts_baseline_year": s.starts_target.baseline_year,
-            "starts_baseline_value": s.starts_target.baseline_value,
-            "starts_change_per_year": s.starts_target.change_per_year, "starts_mode": s.starts_target.mode,
-            "improvement_baseline_year": s.improvement_target.baseline_year,
-            "improvement_baseline_value": s.improvement_target.baseline_value,
-            "improvement_change_per_year": s.improvement_target.change_per_year,
-            "improvement_mode": s.improvement_target.mode,
-        }))
     sections: list[tuple[str, Any]] = []
     failures: list[str] = []
-    for area, module, name, wanted, arguments in calls:
-        if not wanted:
-            continue
+    for area, module, name, call in _target_calls(extract, suite, extract_date):
         function = _optional(module, name)
         if function is None:
             sections.append((area, "Not yet available: this version of the suite does not compute it."))
             continue
         try:
-            results = list(_call_with(function, {**common, **arguments}))
+            results = list(call(function))
         except Exception as exc:  # noqa: BLE001 - named in the failures, the run goes on
             failures.append(f"targets table, {area}: {type(exc).__name__}: {exc}")
             sections.append((area, "Could not be computed in this run (see the failures above)."))
