@@ -133,6 +133,7 @@ DUCKDB = textwrap.dedent(
     GROUP BY GROUPING SETS ((year), (year, tier), (year, sex), (year, age_band), (year, ethnicity))
     '''
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     rows = con.execute(sql, {"first": first, "last": last, "offences": f"{data}/offences.parquet",
                              "people": f"{data}/people.parquet"}).fetchall()
     t2 = time.perf_counter()
@@ -158,7 +159,7 @@ def _child(code: str, *args: str) -> dict:
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
 
 
 def national_extract(people: int, seed: int) -> Path:

@@ -11,7 +11,10 @@ import math
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
+from test_cohort import small_extracts  # the random small extracts of the cohort rule tests
 
 from yot.cohort import reoffending
 from yot.contract import ETHNICITIES, SEXES, TIER_ORDER
@@ -21,6 +24,7 @@ from yot.measures import (
     HEADLINE_KEYS,
     TABLE_COLUMNS,
     breakdowns,
+    cohort_members,
     cohort_metrics,
     measures,
     measures_by_year,
@@ -286,3 +290,37 @@ def test_a_bigger_fall_is_significant() -> None:
                                      baseline_year=2003, baseline_value=0.282, change_per_year=-0.05)[0]
     assert big.significant is True and big.p_value < 0.05
     assert math.isclose(big.observed, 0.1)
+
+
+# ------------------------------------------------------------- many periods at once = one at a time
+PERIOD_SETS = [
+    [("2005", *Y2005)],
+    [("2004", D(2004, 1, 1), D(2004, 12, 31)), ("2005", *Y2005), ("2006", D(2006, 1, 1), D(2006, 12, 31))],
+    # overlapping periods: a member of both with the same index date shares its reoffences
+    [("cal", *Y2005), ("fin", D(2005, 4, 1), D(2006, 3, 31)), ("q4", D(2005, 10, 1), D(2005, 12, 31))],
+]
+
+
+@pytest.mark.parametrize("periods", PERIOD_SETS)
+@pytest.mark.parametrize(("f", "w"), [(12, 6), (3, 3), (0, 0)])
+def test_cohort_members_is_reoffending_period_by_period(periods: list, f: int, w: int) -> None:
+    ex = five()
+    stacked = cohort_members(ex, periods, f, w)
+    one_by_one = pl.concat([reoffending(ex, s, e, f, w).select(pl.lit(label).alias("period"), pl.all())
+                            for label, s, e in periods])
+    assert stacked.equals(one_by_one.sort("period", "person_id", maintain_order=True))
+
+
+def test_cohort_members_of_no_period_is_empty_with_the_columns() -> None:
+    got = cohort_members(five(), [])
+    assert got.height == 0 and got.columns[0] == "period" and "reoffended" in got.columns
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_extracts(), st.sampled_from(PERIOD_SETS[1:] + [[("a", D(2004, 8, 31), D(2005, 2, 28)),
+                                                           ("b", D(2005, 1, 1), D(2005, 12, 31))]]))
+def test_cohort_members_is_reoffending_period_by_period_on_random_extracts(ex: Extract, periods: list) -> None:
+    stacked = cohort_members(ex, periods)
+    one_by_one = pl.concat([reoffending(ex, s, e).select(pl.lit(label).alias("period"), pl.all())
+                            for label, s, e in periods])
+    assert stacked.equals(one_by_one.sort("period", "person_id", maintain_order=True))
