@@ -54,11 +54,13 @@ MONTH_DAYS = YEAR_DAYS / 12
 DESIST: dict[str, float] = {
     "YISP": 0.2,
     "restorative_justice": 0.3,
-    "referral_order": 0.13,
+    "referral_order": 0.16,
     "ISSP": 0.18,
 }
 EFFECT_DAYS = 365
-CONTINUE = -1.265
+CONTINUE = -0.95
+STATE = 0.35
+"""Log-odds added per previous offence (up to six): how much a longer record raises reoffending."""
 SAME_DAY = 0.3
 """Chance that a further offence is committed the same day (dealt with together)."""
 """Log-odds of offending again after a first offence at average risk (calibrates the 2003 rate)."""
@@ -235,6 +237,7 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
     prev_outcome = np.zeros(n, np.int64)
     prev_release = np.full(n, -1, np.int64)
     prev_offence_date = np.full(n, -1, np.int64)
+    recent_outcome = np.full((n, 4), -1, np.int64)  # outcome dates of the four latest offences
     tier_of = np.array([TIER_ORDER.index(OUTCOME_TIER[o]) for o in outcome_names])
     for k in range(60):
         if active.size == 0:
@@ -250,22 +253,25 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
         u = rng.random(m)
         u2 = rng.random(m)
         outcome = np.empty(m, np.int64)
-        pre_ok = (n_court[a] == 0) & (n_pre[a] < 2) & (gravity <= 5)
-        first_pre = pre_ok & (n_pre[a] == 0)
-        rep = first_pre & (u < np.where(gravity <= 3, 0.88, 0.45))
-        fw = pre_ok & ~rep & (u < np.where(first_pre, np.where(gravity <= 3, 0.99, 0.85), 0.8))
-        court = ~(rep | fw)
+        # the record as proven when this offence was committed (pending offences not yet counted)
+        ro_ = recent_outcome[a]
+        pb = n_obs[a] - ((ro_ >= 0) & (ro_ >= d[:, None])).sum(axis=1)
+        p_pre = np.array([0.93, 0.72, 0.3, 0.08])[np.minimum(pb, 3)] * np.where(gravity <= 3, 1.0, 0.7)
+        pre_court = (gravity <= 5) & (u < p_pre)
+        rep = pre_court & (pb == 0) & (u2 < np.where(gravity <= 3, 0.92, 0.5))
+        fw = pre_court & ~rep
+        court = ~pre_court
         outcome[rep] = code["reprimand"]
         outcome[fw] = code["final_warning"]
         ycc = fw & (d >= ycc_start) & (u2 < 0.3)
         outcome[ycc] = code["youth_conditional_caution"]
-        # court: first appearance mostly a referral order; later ones escalate with record and gravity
-        first_court = court & (n_court[a] == 0)
-        score = 0.55 * (gravity - 4) + 0.45 * np.minimum(n_court[a], 6) + 0.12 * np.minimum(n_obs[a], 10)
-        score = score + rng.logistic(0, 0.6, m)
-        custody = court & ((score > 3.2) | (first_court & (gravity >= 7) & (u2 < 0.45)))
-        community = court & ~custody & ~first_court & (score > 1.2)
-        ro = first_court & ~custody & (u2 < 0.86)
+        # court: escalates with gravity and the proven record; a first court appearance with a short
+        # record is mostly a referral order
+        score = 0.55 * (gravity - 4) + 0.5 * np.minimum(pb, 10) - 0.6 + rng.logistic(0, 0.6, m)
+        custody = court & ((score > 3.2) | ((gravity >= 7) & (u2 < 0.45)))
+        community = court & ~custody & (score > 1.6)
+        p_ro = np.array([0.7, 0.65, 0.55, 0.4, 0.25, 0.12])[np.minimum(pb, 5)]
+        ro = court & ~custody & ~community & (u2 < p_ro)
         first_tier = court & ~custody & ~community & ~ro
         cust_pick = np.where(gravity >= 7, np.where(u2 < 0.5, code["section_90_91_detention"],
                                                     code["detention_training_order"]),
@@ -279,7 +285,7 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
         ft_names = np.array([code[o] for o in ("reparation_order", "fine", "conditional_discharge",
                                                "absolute_discharge", "compensation_order",
                                                "referral_order")])
-        ft = ft_names[_pick(rng, np.cumsum([0.3, 0.2, 0.3, 0.05, 0.05, 0.1]), m)]
+        ft = ft_names[_pick(rng, np.cumsum([0.3, 0.2, 0.3, 0.05, 0.05, 0.0]), m)]
         outcome[first_tier] = ft[first_tier]
         # --- dates: days for pre-court, weeks to months for court (some slow courts) ---
         pre = rep | fw
@@ -338,9 +344,11 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
         prev_outcome[a] = outcome
         prev_release[a] = release
         prev_offence_date[a] = d
+        latest = np.concatenate([recent_outcome[a][:, 1:], np.where(observed, outcome_date, -1)[:, None]], axis=1)
+        recent_outcome[a] = latest
         # --- next offence: continue (risk-driven), then a gap; never while in custody ---
         total = k + 1
-        cont = _sigmoid(CONTINUE + 1.2 * z[a] + 0.65 * np.minimum(total - 1, 6) - 0.6 * np.clip(age - 17, 0, None))
+        cont = _sigmoid(CONTINUE + 1.2 * z[a] + STATE * np.minimum(total - 1, 6) - 0.6 * np.clip(age - 17, 0, None))
         go = (rng.random(m) < cont) & proven & ~(is_cust & (release < 0))
         mean_gap = 200.0 * np.exp(-0.35 * z[a] - 0.06 * np.minimum(total, 8))
         gap = np.round(rng.gamma(0.85, mean_gap / 0.85, m)).astype(np.int64) + 1
