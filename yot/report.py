@@ -356,7 +356,7 @@ def target_row(result: Any, threshold: int = 5, *, show_area: bool = True, basel
     return (
         "<tr>"
         f"{area}<td>{html.escape(result.measure)}</td>"
-        f"<td>{html.escape(result.period_label)}{p}</td>"
+        f"<td>{html.escape(result.period_label)}{' cohort' if result.area == 'Proven reoffending' else ''}{p}</td>"
         f'<td class="num">{html.escape(baseline)} '
         f'<span class="yot-small">({html.escape(result.baseline_label)})</span></td>'
         f'<td class="num">{html.escape(target)}</td>'
@@ -443,6 +443,11 @@ def index_html(
             f"shown as finished:<ul>{items}</ul></div>"
         )
     parts.append("<h2>Theme 1 targets: the latest figures</h2>")
+    parts.append(
+        "<p>Each row is one target of the strategy: where it started (the baseline), where it should be by now "
+        "(the target), and the latest figure. Reoffending is counted for a whole year's cohort once its follow-up "
+        "is over, so the latest cohort is older than the extract. Each report below explains its figures in "
+        "plain words; figures marked [p] are provisional and can still change.</p>")
     parts.append(targets_table_html(target_sections, threshold, hidden_baselines=hidden_baselines))
     parts.append(RAG_EXPLAINED)
     parts.append(key_html(threshold))
