@@ -63,15 +63,22 @@ _BAND_COLUMNS: tuple[str, ...] = TABLE_COLUMNS[-len(DAY_BANDS):]
 
 
 def _count_aggs() -> list[pl.Expr]:
-    """The per-group counts every measure is derived from (days quartiles: linear interpolation)."""
+    """The per-group counts every measure is derived from."""
+    return [
+        pl.len().cast(pl.Int64).alias("cohort_size"),
+        pl.col("reoffended").sum().cast(pl.Int64).alias("reoffenders"),
+        pl.col("reoffences").sum().cast(pl.Int64).alias("reoffences"),
+    ]
+
+
+def _days_aggs() -> list[pl.Expr]:
+    """Days to first reoffence of the reoffenders of a group: median, quartiles (linear
+    interpolation between order statistics, as numpy's default) and counts by band."""
     bands = [
         (_DAYS >= low if high is None else _DAYS.is_between(low, high)).sum().cast(pl.Int64).alias(name)
         for (_, low, high), name in zip(DAY_BANDS, _BAND_COLUMNS, strict=True)
     ]
     return [
-        pl.len().cast(pl.Int64).alias("cohort_size"),
-        pl.col("reoffended").sum().cast(pl.Int64).alias("reoffenders"),
-        pl.col("reoffences").sum().cast(pl.Int64).alias("reoffences"),
         _DAYS.median().alias("days_median"),
         _DAYS.quantile(0.25, interpolation="linear").alias("days_q1"),
         _DAYS.quantile(0.75, interpolation="linear").alias("days_q3"),
@@ -89,14 +96,22 @@ def _rates() -> list[pl.Expr]:
     ]
 
 
-def _long(members: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """Each member once per breakdown (and once under ``all``), as (breakdown, group) rows."""
-    lazy = members.lazy() if isinstance(members, pl.DataFrame) else members
-    keep = [c for c in ("period",) if c in lazy.collect_schema()]
+_GROUP = pl.Enum(list(dict.fromkeys(["all", *(g for groups in BREAKDOWNS.values() for g in groups)])))
+
+
+def _long(members: pl.DataFrame) -> pl.LazyFrame:
+    """Each member once per breakdown (and once under ``all``), as (breakdown, group) rows.
+
+    ``group`` is an Enum of every category (cheap to group on); a value outside the contract's codes
+    becomes null and so falls in no group.
+    """
+    lazy = members.lazy()
+    keep = [c for c in ("period",) if c in members.columns]
     values = [*keep, "reoffended", "reoffences", "days_to_first_reoffence"]
-    overall = lazy.select(*values, breakdown=pl.lit("all"), group=pl.lit("all"))
+    overall = lazy.select(*values, breakdown=pl.lit("all"), group=pl.lit("all", dtype=_GROUP))
     parts = [
-        lazy.select(*values, breakdown=pl.lit(name), group=pl.col(name).cast(pl.String)) for name in BREAKDOWNS
+        lazy.select(*values, breakdown=pl.lit(name), group=pl.col(name).cast(pl.String).cast(_GROUP, strict=False))
+        for name in BREAKDOWNS
     ]
     return pl.concat([overall, *parts], how="vertical")
 
@@ -113,27 +128,31 @@ def _skeleton() -> pl.DataFrame:
 def group_counts(members: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Counts and rates of every (breakdown, group), and per ``period`` when the members carry one.
 
-    One ``group_by`` over all groups; groups with no members appear with zeros and null rates.
+    All groups of all periods are counted in one ``group_by`` (and the days to first reoffence in one
+    more, over the reoffenders only); groups with no members appear with zeros and null rates.
     Members whose category is not in the contract (possible only in unvalidated hand-made extracts)
     count in ``all`` but in no breakdown group.
     """
     if isinstance(members, pl.LazyFrame):  # collected first: the five stacked views would each re-run it
         members = members.collect()
     long = _long(members)
-    by_period = "period" in long.collect_schema()
+    by_period = "period" in members.columns
     keys = ["period", "breakdown", "group"] if by_period else ["breakdown", "group"]
     counts = long.group_by(keys).agg(_count_aggs())
-    skeleton = _skeleton().lazy()
+    days = long.filter(_DAYS.is_not_null()).group_by(keys).agg(_days_aggs())
+    skeleton = _skeleton().lazy().with_columns(pl.col("group").cast(_GROUP))
     if by_period:
-        periods = long.select(pl.col("period").unique())
+        periods = members.lazy().select(pl.col("period").unique())
         skeleton = periods.join(skeleton, how="cross")
     zero = [pl.col(c).fill_null(0) for c in ("cohort_size", "reoffenders", "reoffences", *_BAND_COLUMNS)]
     return (
         skeleton.join(counts, on=keys, how="left")
+        .join(days, on=keys, how="left")
         .with_columns(zero)
         .with_columns(_rates())
         .sort([*(["period"] if by_period else []), "order"])
         .drop("order")
+        .with_columns(pl.col("group").cast(pl.String))
         .collect()
     )
 
