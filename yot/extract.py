@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +53,7 @@ class Extract:
     population: pl.DataFrame
     present: frozenset[str] = frozenset({"people", "offences"})
     counts: dict[str, TableCount] = field(default_factory=dict)
-    problems: tuple[Problem, ...] = ()
+    problems: Sequence[Problem] = ()
     quarantine: dict[str, pl.DataFrame] = field(default_factory=dict)
     source: Path | None = None
     files: dict[str, Path] = field(default_factory=dict)
