@@ -334,3 +334,20 @@ def test_plain_words_fewer_and_more() -> None:
     assert "Indicative" not in fewer and "Poor balance" not in fewer
     assert "between 2 and 8 more" in plain_words(with_interval(0.02, 0.08))
     assert plain_words(with_interval(-0.05, 0.02)).startswith("No evidence of an effect")
+
+
+def test_synthetic_extract_truth_is_covered_and_naive_is_further_off() -> None:
+    """On the embedded synthetic extract the matched interval covers the planted effect of YISP on the
+    treated (truth.json), and the naive comparison is further from it (bench/bench_evaluation.py runs
+    this over many seeds and every programme)."""
+    synth = pytest.importorskip("yot.synth")
+    from yot.dates import add_months
+
+    tables, truth = synth.generate(seed=0)
+    t = truth["programmes"]["YISP"]["periods"]["all"]
+    end = min(D.fromisoformat(t["end"]), add_months(D.fromisoformat(truth["extract_date"]), -18))
+    ev = evaluate_programme(make_extract(**tables), "YISP", D.fromisoformat(t["start"]), end)
+    m = ev.match
+    assert m.n_treated == t["n_treated"]
+    assert m.ci_low <= t["effect"] <= m.ci_high
+    assert abs(m.naive_effect - t["effect"]) > abs(m.effect - t["effect"])
