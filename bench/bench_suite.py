@@ -96,8 +96,11 @@ def main() -> int:
         for label, seconds in probe.items():
             print(f"kernel start-up probe, {label}: {seconds:.1f} s per notebook")
         if manifest["notebooks"]:
-            share = probe["imports only"] * len(manifest["notebooks"]) / max(notebook_seconds, 1e-9)
-            print(f"start-up and imports are about {share:.0%} of the notebook time")
+            count, jobs = len(manifest["notebooks"]), args.jobs
+            print(f"with a fresh kernel per notebook, start-up and imports would cost about "
+                  f"{probe['imports only'] * count:.0f} s of notebook time ({count} x {probe['imports only']:.1f} s); "
+                  f"with one warm kernel per job they cost about {probe['imports only'] * jobs:.0f} s "
+                  f"({jobs} x {probe['imports only']:.1f} s)")
     return 0 if done.returncode == 0 else 1
 
 
