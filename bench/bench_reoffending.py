@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
           f"threads {duck['threads']}")
     work_yot = yot["read_s"] + yot["compute_s"]
     print(f"  ratio yot/DuckDB: whole process {yot['total_s'] / duck['total_s']:.2f}; "
-          f"read+compute vs query {work_yot / duck['query_s']:.2f}")
+          f"read+compute vs query {work_yot / duck['query_s']:.2f}; cpu time {yot['cpu_s'] / duck['cpu_s']:.2f} "
+          "(the cpu ratio is the steadier one on a shared machine)")
     aim = "met" if yot["total_s"] < 10 and yot["peak_rss_mb"] < 4096 else "NOT met"
     print(f"  aim (< 10 s and < 4 GB for the whole process): {aim}")
     problems = compare(yot["counts"], duck["counts"])
