@@ -38,7 +38,7 @@ test: setup
 bench: setup
 	$(PY) bench/run_all.py
 
-lab: setup
+lab: setup synth
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean:
