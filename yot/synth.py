@@ -58,7 +58,7 @@ DESIST: dict[str, float] = {
     "ISSP": 0.18,
 }
 EFFECT_DAYS = 365
-CONTINUE = -0.95
+CONTINUE = -0.91
 STATE = 0.35
 """Log-odds added per previous offence (up to six): how much a longer record raises reoffending."""
 SAME_DAY = 0.3
