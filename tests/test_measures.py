@@ -324,3 +324,17 @@ def test_cohort_members_is_reoffending_period_by_period_on_random_extracts(ex: E
     one_by_one = pl.concat([reoffending(ex, s, e).select(pl.lit(label).alias("period"), pl.all())
                             for label, s, e in periods])
     assert stacked.equals(one_by_one.sort("period", "person_id", maintain_order=True))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_extracts())
+def test_every_breakdown_adds_up_to_the_cohort_on_random_extracts(ex: Extract) -> None:
+    members_ = reoffending(ex, *Y2005)
+    overall = measures(members_)
+    for groups in breakdowns(members_).values():
+        for key in ("cohort_size", "reoffenders", "reoffences"):
+            assert sum(m[key] for m in groups.values()) == overall[key]
+        bands = [sum(m["days_to_first_reoffence"]["bands"][b] for m in groups.values()) for b in
+                 overall["days_to_first_reoffence"]["bands"]]
+        assert bands == list(overall["days_to_first_reoffence"]["bands"].values())
+    assert sum(overall["days_to_first_reoffence"]["bands"].values()) == overall["reoffenders"]
