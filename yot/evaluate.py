@@ -640,8 +640,8 @@ class ProgrammeEvaluation:
 
     ``outcomes``: one row per outcome (``measure``, ``treated``, ``comparison``, ``difference``,
     ``ci_low``, ``ci_high``, ``p_value``, ``naive_treated``, ``naive_comparison``, ``naive_difference``).
-    ``before_after``: the treated group's offending in the 12 months before vs after the index date
-    (none for YISP). ``survival``: Kaplan-Meier curves of the matched groups (``group``, ``day``,
+    ``before_after``: the matched treated people's offending in the 12 months before vs after the index
+    date (none for YISP). ``survival``: Kaplan-Meier curves of the matched groups (``group``, ``day``,
     ``surviving``). ``population``: the row-level frame (analyst use only; never shown).
     """
 
@@ -707,11 +707,14 @@ def _outcome_row(measure: str, y: np.ndarray, treated: np.ndarray, pairs: pl.Dat
     }
 
 
-def before_after_change(pop: pl.DataFrame) -> pl.DataFrame:
+def before_after_change(pop: pl.DataFrame, rows: np.ndarray | None = None) -> pl.DataFrame:
     """The treated group's offending before vs after the index date (12 months each side), with the
     paired 95% interval of the change: ``measure``, ``before``, ``after``, ``change``, ``ci_low``,
-    ``ci_high``, ``p_value``. It falls with regression to the mean whatever the programme does."""
-    t = pop.filter(pl.col("treated"))
+    ``ci_high``, ``p_value``. It falls with regression to the mean whatever the programme does.
+
+    ``rows``: the row positions of the treated people to use (the matched treated, so that it describes
+    the same young people as the matched estimate); by default every treated row."""
+    t = pop.filter(pl.col("treated")) if rows is None else pop[rows]
     rows = []
     for measure, b, a in (
         ("reoffended (any offence)", "reoffended_before", "reoffended"),
@@ -787,7 +790,8 @@ def evaluate_programme(
     outcomes = pl.DataFrame(rows, schema={"measure": pl.String, **{c: pl.Float64 for c in (
         "treated", "comparison", "difference", "ci_low", "ci_high", "p_value",
         "naive_treated", "naive_comparison", "naive_difference")}})
-    before_after = None if programme == "YISP" else before_after_change(pop)
+    before_after = None if programme == "YISP" else before_after_change(
+        pop, match.pairs.get_column("treated_row").to_numpy())
     return ProgrammeEvaluation(
         programme=programme, start=start, end=end, follow_up_months=follow_up_months,
         waiting_months=waiting_months, outcome=outcome, match=match, outcomes=outcomes,
@@ -801,10 +805,19 @@ PROGRAMME_NAMES: dict[str, str] = {
 }
 
 
-def plain_words(evaluation: ProgrammeEvaluation) -> str:
+def _count_words(count: int, threshold: int | None) -> str:
+    if threshold is not None and 1 <= count < threshold:
+        return f"fewer than {threshold}"
+    return f"{count:,}"
+
+
+def plain_words(evaluation: ProgrammeEvaluation, threshold: int | None = None) -> str:
     """The result as a sentence: "For every 100 young people like those on ISSP, between A and B
     fewer (or more) reoffended within a year", with "no evidence of an effect" when the interval
-    spans zero, "indicative only" under 60 matched treated people, and poor balance said."""
+    spans zero, "indicative only" under 60 matched treated people, and poor balance said.
+
+    ``threshold``: for published pages, counts from 1 to ``threshold - 1`` are said as "fewer than
+    threshold" (and the treated total is not said next to a small number left unmatched)."""
     m = evaluation.match
     name = PROGRAMME_NAMES.get(evaluation.programme, evaluation.programme)
     what = "became first-time entrants" if evaluation.outcome == "first_time_entrant" else "reoffended"
@@ -825,10 +838,12 @@ def plain_words(evaluation: ProgrammeEvaluation) -> str:
     else:
         text = f"{who}, between {lo:.0f} and {hi:.0f} more {what} within a year."
     if evaluation.indicative_only:
-        text += (f" Indicative only: the estimate rests on {m.n_matched_treated} matched young people, fewer "
-                 f"than {MIN_TREATED}.")
+        text += (f" Indicative only: the estimate rests on {_count_words(m.n_matched_treated, threshold)} matched "
+                 f"young people, fewer than {MIN_TREATED}.")
     if m.n_unmatched_treated:
-        text += f" {m.n_unmatched_treated} of {m.n_treated} treated young people had no close match and are left out."
+        unmatched = _count_words(m.n_unmatched_treated, threshold)
+        of = "" if unmatched.startswith("fewer") else f" of {_count_words(m.n_treated, threshold)}"
+        text += f" {unmatched[0].upper()}{unmatched[1:]}{of} treated young people had no close match and are left out."
     if m.poor_balance:
         text += (f" Poor balance: after matching the groups still differ (largest standardised difference "
                  f"{m.max_abs_smd_after:.2f}, acceptable below {BALANCE_LIMIT:.2f}), so the comparison may be unfair.")
