@@ -338,3 +338,10 @@ def test_every_breakdown_adds_up_to_the_cohort_on_random_extracts(ex: Extract) -
                  overall["days_to_first_reoffence"]["bands"]]
         assert bands == list(overall["days_to_first_reoffence"]["bands"].values())
     assert sum(overall["days_to_first_reoffence"]["bands"].values()) == overall["reoffenders"]
+
+
+def test_measures_table_with_no_member_in_any_period_still_lists_every_group() -> None:
+    table = measures_by_year(five(), [1999, 2000], "calendar", extract_date=D(2010, 1, 1))
+    assert table.height == 2 * (1 + sum(len(c) for c in BREAKDOWNS.values()))
+    assert table["cohort_size"].sum() == 0 and table["binary_rate"].null_count() == table.height
+    assert table["year"].unique().sort().to_list() == [1999, 2000]

@@ -345,9 +345,6 @@ def measures_table(
         schema={"period": pl.String, "start": pl.Date, "end": pl.Date, "complete": pl.Boolean, "order": pl.Int64},
     )
     members = cohort_members(extract, periods, follow_up_months, waiting_months)
-    if members.is_empty():  # no member in any period: still list every period and group
-        members = pl.DataFrame(schema={"period": pl.String, "reoffended": pl.Boolean, "reoffences": pl.Int64,
-                                       "days_to_first_reoffence": pl.Int64, **{b: pl.String for b in BREAKDOWNS}})
     counts = group_counts(members)  # periods with no members are filled with zeros below
     skeleton = bounds.join(_skeleton(), how="cross").rename({"order_right": "group_order"})
     table = (
