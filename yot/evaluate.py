@@ -573,7 +573,8 @@ def reoffending_population(
         members = programme_treatment(extract, members, programme, follow_up_months)
     members = members.filter(pl.col("treated").is_not_null())
     members = index_covariates(extract, members)
-    return reoffending_outcomes(extract, members, follow_up_months, waiting_months)
+    # a fixed row order (joins need not keep one), so that the seed alone decides the random tie-breaks
+    return reoffending_outcomes(extract, members, follow_up_months, waiting_months).sort("person_id")
 
 
 def yisp_population(
