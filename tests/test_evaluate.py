@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yot.evaluate import (
     Z_95,
@@ -351,3 +353,27 @@ def test_synthetic_extract_truth_is_covered_and_naive_is_further_off() -> None:
     assert m.n_treated == t["n_treated"]
     assert m.ci_low <= t["effect"] <= m.ci_high
     assert abs(m.naive_effect - t["effect"]) > abs(m.effect - t["effect"])
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    treated=st.lists(st.integers(-20, 20), min_size=1, max_size=12),
+    pool=st.lists(st.integers(-20, 20), min_size=1, max_size=12),
+    width=st.sampled_from([0.0, 0.5, 2.0, 100.0]),
+    seed=st.integers(0, 5),
+)
+def test_every_match_is_a_nearest_neighbour_within_the_caliper(treated, pool, width, seed) -> None:
+    logit = np.array([t / 4 for t in treated] + [c / 4 for c in pool])
+    is_treated = np.array([True] * len(treated) + [False] * len(pool))
+    pairs = nearest_neighbour_match(logit, is_treated, width, seed)
+    pool_logits = logit[~is_treated]
+    matched = set()
+    for t_row, c_row, distance in pairs.rows():
+        nearest = np.abs(pool_logits - logit[t_row]).min()
+        assert not is_treated[c_row] and is_treated[t_row]
+        assert distance == pytest.approx(nearest) == pytest.approx(abs(logit[c_row] - logit[t_row]))
+        assert distance <= width + 1e-9
+        matched.add(t_row)
+    for t_row in set(np.flatnonzero(is_treated)) - matched:  # unmatched only when nobody is close enough
+        assert np.abs(pool_logits - logit[t_row]).min() > width
