@@ -210,7 +210,7 @@ def balance_table(x: pl.DataFrame, treated: np.ndarray, weights: np.ndarray) -> 
     return pl.DataFrame(rows, schema={"covariate": pl.String, "smd_before": pl.Float64, "smd_after": pl.Float64})
 
 
-def _independent_columns(x: np.ndarray, names: list[str]) -> list[int]:
+def _independent_columns(x: np.ndarray) -> list[int]:
     """Columns kept for the model: non-constant and not a linear combination of the earlier ones
     (with the constant), so the fit is never singular."""
     keep: list[int] = []
@@ -224,7 +224,6 @@ def _independent_columns(x: np.ndarray, names: list[str]) -> list[int]:
         if r > rank:
             keep.append(j)
             rank = r
-    del names
     return keep
 
 
@@ -248,7 +247,7 @@ def propensity_logit(x: pl.DataFrame, treated: np.ndarray) -> tuple[np.ndarray, 
     raw = x.to_numpy().astype(float)
     sd = raw.std(axis=0)
     z = (raw - raw.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    keep = _independent_columns(z, list(x.columns))
+    keep = _independent_columns(z)
     design = np.column_stack([np.ones(n), z[:, keep]])
     try:
         with warnings.catch_warnings():
