@@ -311,3 +311,14 @@ def test_rates_in_plain_english():
     assert sentence == ("28 in every 100 young people reoffended within 12 months (95% interval 24% to 33%): "
                         "141 of 500.")
     assert "no rate" in rate_sentence("reoffended", 0, 0, None, None)
+
+
+def test_a_latest_that_is_not_our_link_is_refused_before_any_work(tmp_path, tiny_extract, params_file, good_notebooks):
+    (tmp_path / "out" / "latest").mkdir(parents=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "yot", "run", "--params", str(params_file), "--data", str(tiny_extract),
+         "--out", str(tmp_path / "out"), "--notebooks", str(good_notebooks), "--no-progress"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
+    )
+    assert done.returncode == 1 and "is not a link made by yot run" in done.stderr
+    assert not (tmp_path / "out" / "runs").exists()

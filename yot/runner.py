@@ -540,6 +540,8 @@ def run_suite(
     extract_date = suite.extract_date or default_extract_date(extract)
 
     out = Path(out).resolve()
+    if (out / "latest").exists() and not (out / "latest").is_symlink():
+        raise RunError(f"{out / 'latest'} is not a link made by yot run: move it away, then run again")
     run_dir = new_run_dir(out, started_wall)
     published, analyst = run_dir / "published", run_dir / "analyst"
     (published / "tables").mkdir(parents=True)
