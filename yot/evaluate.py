@@ -831,7 +831,7 @@ def plain_words(evaluation: ProgrammeEvaluation, threshold: int | None = None) -
     lo, hi = 100 * e.ci_low, 100 * e.ci_high
     who = f"For every 100 young people like those on {name}"
     if lo <= 0 <= hi:
-        text = (f"No evidence of an effect: {who}, the number who {what} within a year could be anywhere "
+        text = (f"No evidence of an effect: f{who[1:]}, the number who {what} within a year could be anywhere "
                 f"from {abs(lo):.0f} fewer to {hi:.0f} more than had they not been on it.")
     elif hi < 0:
         text = f"{who}, between {abs(hi):.0f} and {abs(lo):.0f} fewer {what} within a year."
