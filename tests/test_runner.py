@@ -322,3 +322,15 @@ def test_a_latest_that_is_not_our_link_is_refused_before_any_work(tmp_path, tiny
     )
     assert done.returncode == 1 and "is not a link made by yot run" in done.stderr
     assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_runs_that_took_longest_last_time_start_first(tmp_path):
+    from yot.params import NotebookRun
+    from yot.runner import longest_first
+
+    runs = [NotebookRun("a.ipynb", name, name, {}) for name in ("quick", "slow", "new", "middle")]
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"notebooks": [{"name": "quick", "seconds": 1.0}, {"name": "slow", "seconds": 9.0},
+                                                  {"name": "middle", "seconds": 4.0}]}))
+    assert [r.name for r in longest_first(runs, manifest)] == ["new", "slow", "middle", "quick"]
+    assert longest_first(runs, tmp_path / "missing.json") == runs

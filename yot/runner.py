@@ -561,7 +561,7 @@ def run_suite(
         )
         try:
             outcomes = _execute_all(runs, notebooks_dir, published, analyst, jobs, progress, footer, extract_date,
-                                    reuse_kernels)
+                                    reuse_kernels, out / "latest" / "manifest.json")
         finally:
             shutdown_kernels()
             if previous_path is None:
@@ -666,17 +666,28 @@ def _one(run: NotebookRun, notebooks_dir: Path, published: Path, analyst: Path, 
     return NotebookOutcome(run, True, time.perf_counter() - began, executed, html_path, None, provisional)
 
 
+def longest_first(runs: list[NotebookRun], previous_manifest: Path) -> list[NotebookRun]:
+    """Runs ordered by how long each took last time, longest first (unknown ones first of all), so a
+    long notebook does not start last and hold up the end of the run. Plan order breaks ties."""
+    try:
+        seconds = {n["name"]: float(n["seconds"]) for n in json.loads(previous_manifest.read_text())["notebooks"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return list(runs)
+    return sorted(runs, key=lambda r: -seconds.get(r.name, float("inf")))
+
+
 def _execute_all(runs: list[NotebookRun], notebooks_dir: Path, published: Path, analyst: Path, jobs: int,
                  progress: bool, footer: str, extract_date: dt.date | None,
-                 reuse_kernels: bool = True) -> list[NotebookOutcome]:
+                 reuse_kernels: bool = True, previous_manifest: Path | None = None) -> list[NotebookOutcome]:
     from tqdm import tqdm
 
     outcomes: list[NotebookOutcome] = []
     bar = tqdm(total=len(runs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="notebook") as pool:
+        order = longest_first(runs, previous_manifest) if previous_manifest else runs
         futures = {pool.submit(_one, run, notebooks_dir, published, analyst, footer, extract_date, reuse_kernels): run
-                   for run in runs}
+                   for run in order}
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
