@@ -54,11 +54,11 @@ MONTH_DAYS = YEAR_DAYS / 12
 DESIST: dict[str, float] = {
     "YISP": 0.2,
     "restorative_justice": 0.3,
-    "referral_order": 0.16,
+    "referral_order": 0.11,
     "ISSP": 0.18,
 }
 EFFECT_DAYS = 365
-CONTINUE = -0.91
+CONTINUE = -1.15
 STATE = 0.35
 """Log-odds added per previous offence (up to six): how much a longer record raises reoffending."""
 SAME_DAY = 0.3
@@ -352,10 +352,11 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
         go = (rng.random(m) < cont) & proven & ~(is_cust & (release < 0))
         mean_gap = 200.0 * np.exp(-0.35 * z[a] - 0.06 * np.minimum(total, 8))
         gap = np.round(rng.gamma(0.85, mean_gap / 0.85, m)).astype(np.int64) + 1
-        gap = np.where(rng.random(m) < SAME_DAY, 0, gap)  # a further offence the same day
-        base = np.where(is_cust, release, d)
-        gap = np.where(is_cust, np.maximum(gap, 1), gap)
-        nxt = base + gap
+        same_day = (rng.random(m) < SAME_DAY) & ~is_cust  # a further offence the same day
+        # the next occasion is timed from the outcome (from the release after custody), so that the
+        # court's delay does not itself shorten the time a young person is followed up
+        base = np.where(is_cust, release, outcome_date)
+        nxt = np.where(same_day, d, base + gap)
         go &= (nxt <= end) & (nxt < nineteenth[a])
         date[a] = nxt
         active = a[go]
