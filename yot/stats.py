@@ -24,7 +24,10 @@ def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float 
     if n <= 0:
         return None, None
     low, high = proportion_confint(successes, n, alpha=alpha, method="wilson")
-    return float(low), float(high)
+    # The closed form leaves floating-point residue at the ends (1e-18 for 0 of n): snap it.
+    low = 0.0 if successes == 0 else float(low)
+    high = 1.0 if successes == n else float(high)
+    return low, high
 
 
 def proportion_difference(
