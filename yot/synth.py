@@ -10,11 +10,12 @@ How the world is drawn (docs/synthetic.md says more):
 
 1. Offending careers. Each young person has a latent risk ``z``. Offenders' first offences flow in at a
    yearly rate (rising to 2006-07, then falling), at ages mostly 12-17; later offences follow a
-   risk-driven renewal process (continue or desist after each offence, then a gap), never while in
-   custody. Disposals escalate by the record the YOT can see (reprimand, final warning, referral order
-   at first court appearance, then first-tier, community and custody orders), courts take weeks to
-   months, custody ends in a release 2-24 months later (missing when still inside at the extract
-   date). Breaches of orders are added as ``breach`` offences.
+   risk-driven renewal process (continue or desist after each offence, then a gap timed from the
+   outcome, or from the release after custody). Disposals escalate with the record proven when the
+   offence was committed and its gravity, never with the latent risk (reprimand, final warning, a
+   referral order at a first court appearance, then first-tier, community and custody orders); courts
+   take weeks to months, custody ends in a release 2-24 months later (missing when still inside at the
+   extract date). Breaches of orders are added as ``breach`` offences.
 2. Programmes with planted effects (common random numbers). ISSP, restorative justice, the referral
    order and YISP are each offered once per person, at a moment fixed by the record, with a chance that
    depends only on what the evaluation observes. A treated young person "desists" with a programme's
