@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yot.evaluate import (
-    Z_95,
+    critical_value,
     encode_covariates,
     evaluate_programme,
     index_covariates,
@@ -81,8 +81,10 @@ def test_matched_effect_variance_counts_reuse() -> None:
     # d = 1, 1, -1: mean 1/3; var(d, ddof 1) = 4/3, / 3 = 4/9; reuse: (2^2 - 2) * var([0, 1]) / 9 = 1/9
     se = math.sqrt(5 / 9)
     assert e.estimate == pytest.approx(1 / 3)
-    assert e.ci_low == pytest.approx(1 / 3 - Z_95 * se)
-    assert e.ci_high == pytest.approx(1 / 3 + Z_95 * se)
+    t2 = 4.302652729911275  # Student's t, 2 degrees of freedom, 97.5%
+    assert critical_value(3) == pytest.approx(t2)
+    assert e.ci_low == pytest.approx(1 / 3 - t2 * se)
+    assert e.ci_high == pytest.approx(1 / 3 + t2 * se)
     assert e.treated_mean == pytest.approx(2 / 3)
     assert e.comparison_mean == pytest.approx(1 / 3)
 
@@ -98,9 +100,9 @@ def test_matched_comparison_exact_pairs_by_hand() -> None:
     rows = dict(m.pairs.select("treated_row", "comparison_row").rows())
     assert rows[0] == 2 and rows[1] in (3, 4, 5)
     assert (m.n_treated, m.n_matched_treated, m.n_matched_comparison, m.n_comparison_pool) == (2, 2, 2, 4)
-    # d = 1 - 0, 0 - 0 -> 0.5; var(d) = 0.5 / 2 = 0.25 -> se 0.5
+    # d = 1 - 0, 0 - 0 -> 0.5; var(d) = 0.5 / 2 = 0.25 -> se 0.5; t with 1 degree of freedom 12.706
     assert m.effect == pytest.approx(0.5)
-    assert m.ci_low == pytest.approx(0.5 - Z_95 * 0.5)
+    assert m.ci_low == pytest.approx(0.5 - 12.706204736174707 * 0.5)
     assert m.naive_effect == pytest.approx(0.5 - 0.0)
     assert m.balance.filter(pl.col("covariate") == "g: A").get_column("smd_after").item() == pytest.approx(0.0)
     assert m.max_abs_smd_after == pytest.approx(0.0)

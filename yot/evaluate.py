@@ -332,7 +332,8 @@ def matched_effect(outcome: np.ndarray, pairs: pl.DataFrame) -> Effect:
     paired differences, sum((d - mean d)^2) / (n (n - 1)), plus sum over comparison people of
     (K^2 - K) * s_c^2 / n^2, where K is how many treated people a comparison person stands in for
     and s_c^2 the sample variance of the outcome among the matched comparison people. Without reuse
-    (every K = 1) this is the paired-difference variance. Normal 95% interval and two-sided p-value.
+    (every K = 1) this is the paired-difference variance. The 95% interval and two-sided p-value use
+    Student's t with n - 1 degrees of freedom (the paired t interval; the normal one for large n).
     """
     n = pairs.height
     if n == 0:
@@ -350,11 +351,18 @@ def matched_effect(outcome: np.ndarray, pairs: pl.DataFrame) -> Effect:
         s2 = float(np.var(y[used], ddof=1)) if used.size > 1 else float(np.var(yc))
         var += float(np.sum(k.astype(float) ** 2 - k)) * s2 / n**2
     se = math.sqrt(var)
+    df = max(n - 1, 1)
     if se > 0:
-        p = float(2 * sps.norm.sf(abs(tau) / se))
+        p = float(2 * sps.t.sf(abs(tau) / se, df))
     else:
         p = 1.0 if tau == 0 else 0.0
-    return Effect(tau, tau - Z_95 * se, tau + Z_95 * se, p, float(yt.mean()), float(yc.mean()))
+    crit = critical_value(n)
+    return Effect(tau, tau - crit * se, tau + crit * se, p, float(yt.mean()), float(yc.mean()))
+
+
+def critical_value(n: int) -> float:
+    """The two-sided 95% critical value of Student's t with n - 1 degrees of freedom (at least 1)."""
+    return float(sps.t.ppf(0.975, max(n - 1, 1)))
 
 
 def naive_difference(outcome: np.ndarray, treated: np.ndarray) -> tuple[float | None, float | None, float | None]:
@@ -730,9 +738,10 @@ def before_after_change(pop: pl.DataFrame, rows: np.ndarray | None = None) -> pl
         d = after - before
         se = float(np.std(d, ddof=1) / math.sqrt(n)) if n > 1 else 0.0
         change = float(d.mean())
-        p = float(2 * sps.norm.sf(abs(change) / se)) if se > 0 else (1.0 if change == 0 else 0.0)
+        p = float(2 * sps.t.sf(abs(change) / se, max(n - 1, 1))) if se > 0 else (1.0 if change == 0 else 0.0)
+        crit = critical_value(n)
         rows.append({"measure": measure, "before": float(before.mean()), "after": float(after.mean()),
-                     "change": change, "ci_low": change - Z_95 * se, "ci_high": change + Z_95 * se, "p_value": p})
+                     "change": change, "ci_low": change - crit * se, "ci_high": change + crit * se, "p_value": p})
     return pl.DataFrame(rows, schema={"measure": pl.String, **{c: pl.Float64 for c in
                                       ("before", "after", "change", "ci_low", "ci_high", "p_value")}})
 
