@@ -379,3 +379,13 @@ def test_every_match_is_a_nearest_neighbour_within_the_caliper(treated, pool, wi
         matched.add(t_row)
     for t_row in set(np.flatnonzero(is_treated)) - matched:  # unmatched only when nobody is close enough
         assert np.abs(pool_logits - logit[t_row]).min() > width
+
+
+def test_kaplan_meier_by_hand() -> None:
+    from yot.evaluate import kaplan_meier
+
+    # 4 people: events on days 10 and 30, censored on days 20 and 365
+    curve = kaplan_meier(np.array([10.0, 20.0, 30.0, 365.0]), np.array([1.0, 0.0, 1.0, 0.0]))
+    assert curve.get_column("day").to_list() == [0.0, 10.0, 30.0, 365.0]
+    # S(10) = 3/4; S(30) = 3/4 * (1 - 1/2) = 3/8; carried on to day 365
+    assert curve.get_column("surviving").to_list() == pytest.approx([1.0, 0.75, 0.375, 0.375])

@@ -688,6 +688,9 @@ def kaplan_meier(time_days: np.ndarray, event: np.ndarray, weights: np.ndarray |
     sf = SurvfuncRight(time_days.astype(float), event.astype(float), freq_weights=weights)
     days = np.r_[0.0, np.asarray(sf.surv_times, float)]
     surv = np.r_[1.0, np.asarray(sf.surv_prob, float)]
+    end = float(np.max(time_days))
+    if end > days[-1]:  # carry the curve on to the end of follow-up (the censored tail)
+        days, surv = np.r_[days, end], np.r_[surv, surv[-1]]
     return pl.DataFrame({"day": days, "surviving": surv})
 
 
