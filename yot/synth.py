@@ -39,7 +39,9 @@ import numpy as np
 import polars as pl
 
 from yot.contract import CUSTODY_OUTCOMES, OUTCOME_TIER, TABLE_ORDER, TABLES, TIER_ORDER
-from yot.dates import add_months, age_at, calendar_year, financial_year
+from yot.cohort import index_events, reoffending
+from yot.dates import add_months, add_months_expr, age_at, calendar_year, financial_year
+from yot.extract import make_extract
 
 DEFAULT_PEOPLE = 5_000
 """People in the default (Barnet-sized) extract: offenders and children referred to prevention."""
@@ -226,7 +228,6 @@ def _careers(seed: int, ppl: dict[str, np.ndarray], window_start: int, end: int)
     last_asset = np.full(n, -1, np.int64)
     rj_done = np.zeros(n, bool)
     ro_done = np.zeros(n, bool)
-    prev_row = np.full(n, -1, np.int64)
 
     date = ppl["first"].copy()
     active = np.flatnonzero(date <= end)
@@ -408,8 +409,7 @@ def _breaches(seed: int, rows: dict[str, np.ndarray], z: np.ndarray, end: int) -
     }
 
 
-def _issp_offers(seed: int, rows: dict[str, np.ndarray], index_date: np.ndarray, dob: np.ndarray,
-                 names: np.ndarray) -> np.ndarray:
+def _issp_offers(seed: int, rows: dict[str, np.ndarray], index_date: np.ndarray, names: np.ndarray) -> np.ndarray:
     """Which offences bring an ISSP offer, from what the evaluation sees at their index date.
 
     Offered once per young person, at their first community or custody outcome with an index date,
@@ -775,7 +775,7 @@ def generate(
     n_rows = rows["person"].size
     is_cust = np.isin(rows["outcome"], [list(names).index(c) for c in CUSTODY_OUTCOMES])
     index_date = np.where(is_cust, rows["release"], rows["outcome_date"])
-    rows["issp"] = _issp_offers(seed, rows, index_date, ppl["dob"], names)
+    rows["issp"] = _issp_offers(seed, rows, index_date, names)
     refs = _referrals(seed, ppl, rows, end)
     ev, valid, removed_by = _programme_events(seed, rows, index_date, refs)
     actual = removed_by == 0
@@ -891,9 +891,6 @@ def _period_members(people: pl.DataFrame, offences: pl.DataFrame,
     one-year reoffending (F=12, W=6): columns period, person_id, offence_id, index_date, outcome,
     reoffended. The same rules as :mod:`yot.cohort`, written for many periods in one query (each index
     date falls in at most one calendar and one financial year)."""
-    from yot.cohort import index_events
-    from yot.dates import add_months_expr
-
     key = {s.year * 10 + s.month: label for label, (s, _) in periods.items()}  # month 1 or 4
     year = pl.col("index_date").dt.year().cast(pl.Int64)
     fy = year - (pl.col("index_date").dt.month() < 4).cast(pl.Int64)
@@ -995,8 +992,6 @@ def _fte_within(referrals: pl.DataFrame, offences: pl.DataFrame, people: pl.Data
         .join(people.select("person_id", "date_of_birth"), on="person_id")
         .select("person_id", "offence_date", "outcome_date", "date_of_birth")
     )
-    from yot.dates import add_months_expr
-
     r = referrals.join(first, on="person_id", how="left").with_columns(
         fte=(pl.col("offence_date") > pl.col("referral_date"))
         & (pl.col("offence_date") <= add_months_expr(pl.col("referral_date"), 12))
@@ -1054,9 +1049,6 @@ PLANTED = {
 
 
 def _truth(tables: dict[str, pl.DataFrame], all_offences: pl.DataFrame, **gen: Any) -> dict[str, Any]:
-    from yot.cohort import reoffending
-    from yot.extract import make_extract
-
     start_year, end_year = gen["start_year"], gen["end_year"]
     # the extract date: the latest outcome_date (METHODS.md), the span's end when there is none
     last_day = tables["offences"]["outcome_date"].max() or dt.date(end_year, 12, 31)
