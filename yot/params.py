@@ -24,6 +24,12 @@ Mode = Literal["relative", "points"]
 Programme = Literal["ISSP", "referral_order", "restorative_justice", "YISP"]
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
+PROGRAMME_NAMES: dict[str, str] = {
+    "ISSP": "ISSP (Intensive Supervision and Surveillance Programme)",
+    "referral_order": "Referral orders",
+    "restorative_justice": "Restorative justice",
+    "YISP": "YISP (Youth Inclusion and Support Panels)",
+}
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -374,7 +380,7 @@ def _all_runs(suite: Suite, common: dict[str, Any]) -> list[NotebookRun]:
                       "waiting_months": e.waiting_months, "seed": e.seed, "caliper": e.caliper}
         for programme in e.programmes:
             runs.append(NotebookRun(
-                "evaluation.ipynb", f"evaluation_{programme}", f"Programme evaluation: {programme}",
+                "evaluation.ipynb", f"evaluation_{programme}", f"Programme evaluation: {PROGRAMME_NAMES[programme]}",
                 {**common, **evaluation, "programme": programme},
             ))
         runs.append(NotebookRun(
