@@ -39,7 +39,7 @@ def test_json_shape_and_consistency(small_extract: Path, capsys: pytest.CaptureF
     assert result["effect"] == pytest.approx(result["treated_rate"] - result["comparison_rate"])
     assert result["ci_low"] <= result["effect"] <= result["ci_high"]
     assert 0 <= result["p_value"] <= 1
-    assert result["indicative_only"] is (result["n_matched_treated"] < 60)
+    assert result["indicative_only"] is (result["n_treated"] < 60)
     assert all(isinstance(result[k], int) for k in KEYS if k.startswith("n_"))
 
 

@@ -36,7 +36,7 @@ START_WINDOW_DAYS = 90
 LOOKBACK_DAYS = 365
 """Comparison pool: no start from 365 days before the index date to the end of follow-up."""
 MIN_TREATED = 60
-"""Fewer matched treated people than this: the estimate is indicative only."""
+"""Fewer treated people than this (METHODS.md): the estimate is indicative only."""
 BALANCE_LIMIT = 0.10
 """A match is acceptable when every |SMD| after matching is below this."""
 REOFFENDING_COVARIATES: tuple[str, ...] = (
@@ -668,8 +668,10 @@ class ProgrammeEvaluation:
 
     @property
     def indicative_only(self) -> bool:
-        """Fewer than 60 matched treated people."""
-        return self.match.n_matched_treated < MIN_TREATED
+        """Fewer than 60 treated people (METHODS.md, read literally: all treated, matched or not).
+
+        Treated people left unmatched are reported separately, never hidden."""
+        return self.match.n_treated < MIN_TREATED
 
     @property
     def primary(self) -> Effect:
@@ -826,7 +828,7 @@ def _count_words(count: int, threshold: int | None) -> str:
 def plain_words(evaluation: ProgrammeEvaluation, threshold: int | None = None) -> str:
     """The result as a sentence: "For every 100 young people like those on ISSP, between A and B
     fewer (or more) reoffended within a year", with "no evidence of an effect" when the interval
-    spans zero, "indicative only" under 60 matched treated people, and poor balance said.
+    spans zero, "indicative only" under 60 treated people, and poor balance said.
 
     ``threshold``: for published pages, counts from 1 to ``threshold - 1`` are said as "fewer than
     threshold" (and the treated total is not said next to a small number left unmatched)."""
