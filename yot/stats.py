@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from scipy import stats as sps
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import (
@@ -40,11 +41,13 @@ def proportion_difference(
     if n1 <= 0 or n2 <= 0:
         return None, None, None, None
     diff = x1 / n1 - x2 / n2
-    low, high = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff", alpha=alpha)
-    if x1 + x2 == 0 or x1 + x2 == n1 + n2:
-        p_value = 1.0  # both groups all-or-nothing alike: no evidence of a difference
-    else:
-        p_value = float(test_proportions_2indep(x1, n1, x2, n2, method="score", compare="diff").pvalue)
+    # statsmodels also works out an odds ratio on the side, which divides by zero at 0% or 100%.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff", alpha=alpha)
+        if x1 + x2 == 0 or x1 + x2 == n1 + n2:
+            p_value = 1.0  # both groups all-or-nothing alike: no evidence of a difference
+        else:
+            p_value = float(test_proportions_2indep(x1, n1, x2, n2, method="score", compare="diff").pvalue)
     return float(diff), float(low), float(high), p_value
 
 
