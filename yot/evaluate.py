@@ -852,8 +852,8 @@ def plain_words(evaluation: ProgrammeEvaluation, threshold: int | None = None) -
     else:
         text = f"{who}, between {lo:.0f} and {hi:.0f} more {what} within a year."
     if evaluation.indicative_only:
-        text += (f" Indicative only: the estimate rests on {_count_words(m.n_matched_treated, threshold)} matched "
-                 f"young people, fewer than {MIN_TREATED}.")
+        text += (f" Indicative only: {_count_words(m.n_treated, threshold)} young people were treated, "
+                 f"fewer than {MIN_TREATED}.")
     if m.n_unmatched_treated:
         unmatched = _count_words(m.n_unmatched_treated, threshold)
         of = "" if unmatched.startswith("fewer") else f" of {_count_words(m.n_treated, threshold)}"
