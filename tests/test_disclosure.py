@@ -667,3 +667,14 @@ def test_check_finds_a_count_given_away_by_a_rate_per_100000(tmp_path, extract):
         "group,fte,population,rate_per_100k\nM,26,1852,\"1,404\"\nF,24,1862,\"1,289\"\nU,[c],300000,1\n"
     )
     assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []
+
+
+def test_check_does_not_infer_a_relation_from_one_repeated_row(tmp_path, extract):
+    root = clean_folder(tmp_path / "pub")
+    # 32 = 24 + 8 twice is the same row repeated (one measure per line), not a rule of the table:
+    # the hidden cell of line 4 is small, not 32 - 24.
+    (root / "outcomes.csv").write_text(
+        "measure,matched_treated,treated_with,comparison_used,comparison_with\n"
+        "a,32,[c],24,8\nb,32,[c],24,8\nc,32,[c],24,[c]\n"
+    )
+    assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []

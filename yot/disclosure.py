@@ -780,7 +780,7 @@ def _cells_given_by_rates(header: list[str], rows: list[list[str]], cols: list[s
     """Suppressed counts that a rate still shown in their row gives away: ``count = rate x base x scale``.
 
     Such a relation (``reoffenders = binary_rate x cohort_size``, ``fte = rate_per_100k x population /
-    100,000``) is taken to hold when at least two rows show all three with non-zero values and every
+    100,000``) is taken to hold when at least two rows with different values show all three non-zero and every
     row showing all three agrees, allowing for the rounding of the figures shown. A row where the
     count is ``[c]`` but the rate and its base are shown closely enough to pin it down is flagged.
     """
@@ -805,7 +805,7 @@ def _cells_given_by_rates(header: list[str], rows: list[list[str]], cols: list[s
                     full = [(r[count], r[rate], r[base]) for r in parsed
                             if all(isinstance(r[x], tuple) for x in (count, rate, base))]
                     agree = [_within(h, rt, b, scale) for h, rt, b in full]
-                    nonzero = sum(1 for (h, rt, b), ok in zip(full, agree, strict=True) if ok and h[0] and rt[0] and b[0])
+                    nonzero = len({(h[0], rt[0], b[0]) for h, rt, b in full if h[0] and rt[0] and b[0]})
                     if not full or not all(agree) or nonzero < 2:
                         continue
                     for i, r in enumerate(parsed, start=2):
@@ -835,7 +835,8 @@ def _derivable_cells(header: list[str], rows: list[list[str]], cols: list[str], 
     """Suppressed cells that another column gives away, as in ``cohort_size = reoffenders + non_reoffenders``.
 
     A relation ``a = b + c`` between three count columns is taken to hold when at least two rows
-    show all three, with ``b`` and ``c`` not zero, and it holds in every row showing all three; a
+    with different values show all three, with ``b`` and ``c`` not zero, and it holds in every row
+    showing all three; a
     row where exactly one of the three is ``[c]`` then shows it all the same.
     """
     def cell(row: list[str], col: str) -> float | str | None:
@@ -855,8 +856,8 @@ def _derivable_cells(header: list[str], rows: list[list[str]], cols: list[str], 
                         if all(isinstance(r[x], float) for x in (a, b, c))]
                 if any(abs(va - vb - vc) > 1e-9 for va, vb, vc in full):  # type: ignore[operator]
                     continue
-                if sum(1 for _, vb, vc in full if vb and vc) < 2:
-                    continue
+                if len({t for t in full if t[1] and t[2]}) < 2:
+                    continue  # two different rows are needed: one repeated row may agree by chance
                 for i, r in enumerate(grid, start=2):
                     values = [r[a], r[b], r[c]]
                     if values.count(_HIDDEN) == 1 and all(isinstance(v, float) for v in values if v != _HIDDEN):
