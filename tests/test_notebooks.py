@@ -48,6 +48,23 @@ def test_parameters_cell_declares_every_parameter_the_runner_passes(path, tmp_pa
     assert defaults["data_dir"] == "../data/synthetic"  # opens from JupyterLab in notebooks/
 
 
+def _calls(path: Path, name: str) -> list[ast.Call]:
+    """Every call of a function or method called ``name`` in the notebook's code cells."""
+    notebook = nbformat.read(path, as_version=4)
+    source = "\n".join(c.source for c in notebook.cells if c.cell_type == "code" and not c.source.startswith("%"))
+    return [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)
+            and getattr(n.func, "attr", getattr(n.func, "id", None)) == name]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_html_table_names_its_count_columns(path):
+    # to_html refuses a small count in its count columns; guessed from names, a renamed rate column
+    # ("treated_rate" shown as "treated") was taken for a count and failed a run at Barnet size.
+    calls = _calls(path, "to_html")
+    unnamed = [c.lineno for c in calls if "counts" not in {k.arg for k in c.keywords}]
+    assert not unnamed, f"{path.name}: to_html without counts= at code lines {unnamed}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_is_committed_without_outputs(path):
     notebook = json.loads(path.read_text())
