@@ -19,6 +19,7 @@ from yot.evaluate import (
     evaluate_programme,
     index_covariates,
     matched_comparison,
+    before_after_change,
     matched_effect,
     nearest_neighbour_match,
     plain_words,
@@ -31,6 +32,7 @@ from yot.evaluate import (
 )
 from yot.cohort import reoffending
 from yot.extract import make_extract
+from yot.stats import proportion_difference
 
 D = dt.date
 
@@ -75,18 +77,44 @@ def test_matching_is_with_replacement() -> None:
 
 
 def test_matched_effect_variance_counts_reuse() -> None:
-    y = np.array([1.0, 1.0, 0.0, 0.0, 1.0])  # rows 0-2 treated, 3-4 comparison
+    y = np.array([2.0, 2.0, 0.0, 0.0, 2.0])  # rows 0-2 treated, 3-4 comparison (a count outcome)
     pairs = pl.DataFrame({"treated_row": [0, 1, 2], "comparison_row": [3, 3, 4], "distance": [0.0] * 3})
     e = matched_effect(y, pairs)
-    # d = 1, 1, -1: mean 1/3; var(d, ddof 1) = 4/3, / 3 = 4/9; reuse: (2^2 - 2) * var([0, 1]) / 9 = 1/9
-    se = math.sqrt(5 / 9)
-    assert e.estimate == pytest.approx(1 / 3)
+    # d = 2, 2, -2: mean 2/3; var(d, ddof 1) = 16/3, / 3 = 16/9; reuse: (2^2 - 2) * var([0, 2]) / 9 = 4/9
+    se = math.sqrt(20 / 9)
+    assert e.estimate == pytest.approx(2 / 3)
     t2 = 4.302652729911275  # Student's t, 2 degrees of freedom, 97.5%
     assert critical_value(3) == pytest.approx(t2)
-    assert e.ci_low == pytest.approx(1 / 3 - t2 * se)
-    assert e.ci_high == pytest.approx(1 / 3 + t2 * se)
-    assert e.treated_mean == pytest.approx(2 / 3)
-    assert e.comparison_mean == pytest.approx(1 / 3)
+    assert e.ci_low == pytest.approx(2 / 3 - t2 * se)
+    assert e.ci_high == pytest.approx(2 / 3 + t2 * se)
+    assert e.treated_mean == pytest.approx(4 / 3)
+    assert e.comparison_mean == pytest.approx(2 / 3)
+
+
+def test_binary_matched_interval_stays_within_minus_one_to_one() -> None:
+    y = np.array([1.0, 1.0, 0.0, 0.0, 1.0])  # as above, halved: se sqrt(5/9), t interval -2.87 to +3.54
+    pairs = pl.DataFrame({"treated_row": [0, 1, 2], "comparison_row": [3, 3, 4], "distance": [0.0] * 3})
+    e = matched_effect(y, pairs)
+    assert e.estimate == pytest.approx(1 / 3)
+    assert 1 / 3 - 4.302652729911275 * math.sqrt(5 / 9) < -1  # so the clip is what is tested
+    assert (e.ci_low, e.ci_high) == (-1.0, 1.0)
+
+
+def test_pairs_with_no_spread_get_a_counts_interval_not_a_zero_width_one() -> None:
+    # three matched pairs, nobody reoffended: the paired variance is 0, yet 3 v 3 people prove little
+    y = np.array([0.0, 0.0, 0.0, 0.0])  # rows 0-2 treated, row 3 the one comparison used three times
+    pairs = pl.DataFrame({"treated_row": [0, 1, 2], "comparison_row": [3, 3, 3], "distance": [0.0] * 3})
+    e = matched_effect(y, pairs)
+    diff, low, high, p = proportion_difference(0, 3, 0, 3)  # Newcombe interval of 0/3 v 0/3
+    assert e.estimate == 0.0 and (e.ci_low, e.ci_high, e.p_value) == (low, high, p)
+    assert low < -0.4 and high > 0.4 and p == 1.0
+    # every pair differs by one: still no spread, still an interval that is not a point
+    y = np.array([1.0, 1.0, 1.0, 0.0])
+    e = matched_effect(y, pairs)
+    assert e.estimate == 1.0 and 0 < e.ci_low < 1.0 and e.ci_high == pytest.approx(1.0) and 0 < e.p_value < 0.2
+    # a count outcome with no spread has no interval to give
+    e = matched_effect(np.array([2.0, 2.0, 2.0, 0.0]), pairs)
+    assert e.estimate == 2.0 and e.ci_low is None and e.ci_high is None and e.p_value is None
 
 
 def test_matched_comparison_exact_pairs_by_hand() -> None:
@@ -102,7 +130,8 @@ def test_matched_comparison_exact_pairs_by_hand() -> None:
     assert (m.n_treated, m.n_matched_treated, m.n_matched_comparison, m.n_comparison_pool) == (2, 2, 2, 4)
     # d = 1 - 0, 0 - 0 -> 0.5; var(d) = 0.5 / 2 = 0.25 -> se 0.5; t with 1 degree of freedom 12.706
     assert m.effect == pytest.approx(0.5)
-    assert m.ci_low == pytest.approx(0.5 - 12.706204736174707 * 0.5)
+    assert 0.5 - 12.706204736174707 * 0.5 < -1  # the t interval, kept within [-1, 1] for a rate
+    assert (m.ci_low, m.ci_high) == (-1.0, 1.0)
     assert m.naive_effect == pytest.approx(0.5 - 0.0)
     assert m.balance.filter(pl.col("covariate") == "g: A").get_column("smd_after").item() == pytest.approx(0.0)
     assert m.max_abs_smd_after == pytest.approx(0.0)
@@ -389,3 +418,28 @@ def test_kaplan_meier_by_hand() -> None:
     assert curve.get_column("day").to_list() == [0.0, 10.0, 30.0, 365.0]
     # S(10) = 3/4; S(30) = 3/4 * (1 - 1/2) = 3/8; carried on to day 365
     assert curve.get_column("surviving").to_list() == pytest.approx([1.0, 0.75, 0.375, 0.375])
+
+
+def test_before_after_change_by_hand_and_with_no_spread() -> None:
+    pop = pl.DataFrame({
+        "treated": [True, True, True, True, False],
+        "reoffended_before": [1, 1, 1, 0, 1], "reoffended": [0, 1, 0, 0, 1],
+        "offences_before": [3, 2, 1, 0, 5], "reoffences": [1, 2, 0, 0, 5],
+    })
+    ba = before_after_change(pop)  # the four treated rows
+    row = ba.row(0, named=True)
+    # reoffended: before 3/4, after 1/4; d = -1, 0, -1, 0: mean -0.5, sd 0.57735, se 0.288675, t(3) 3.182446
+    assert (row["before"], row["after"], row["change"]) == (0.75, 0.25, -0.5)
+    assert -0.5 - 3.182446305284263 * 0.28867513459481287 < -1
+    assert row["ci_low"] == -1.0  # kept within [-1, 1]
+    assert row["ci_high"] == pytest.approx(-0.5 + 3.182446305284263 * 0.28867513459481287)
+    freq = ba.row(1, named=True)
+    assert (freq["before"], freq["after"], freq["change"]) == (1.5, 0.75, -0.75)
+    # everyone offended before and nobody after: every pair alike, yet four people are not certainty
+    flat = pl.DataFrame({"treated": [True] * 4, "reoffended_before": [1] * 4, "reoffended": [0] * 4,
+                         "offences_before": [2] * 4, "reoffences": [0] * 4})
+    ba = before_after_change(flat)
+    row = ba.row(0, named=True)
+    assert row["change"] == -1.0 and row["ci_low"] == -1.0 and -1.0 < row["ci_high"] < -0.2 and row["p_value"] < 0.05
+    freq = ba.row(1, named=True)
+    assert freq["change"] == -2.0 and freq["ci_low"] is None and freq["p_value"] is None

@@ -27,6 +27,7 @@ from yot.cohort import reoffending
 from yot.contract import CUSTODY_OUTCOMES
 from yot.dates import add_months_expr, age_at
 from yot.extract import Extract
+from yot.stats import proportion_difference
 
 Z_95 = float(sps.norm.ppf(0.975))
 PROGRAMMES: tuple[str, ...] = ("ISSP", "referral_order", "restorative_justice", "YISP")
@@ -334,6 +335,7 @@ def matched_effect(outcome: np.ndarray, pairs: pl.DataFrame) -> Effect:
     and s_c^2 the sample variance of the outcome among the matched comparison people. Without reuse
     (every K = 1) this is the paired-difference variance. The 95% interval and two-sided p-value use
     Student's t with n - 1 degrees of freedom (the paired t interval; the normal one for large n).
+    See :func:`paired_interval` for binary outcomes and pairs with no spread.
     """
     n = pairs.height
     if n == 0:
@@ -350,14 +352,35 @@ def matched_effect(outcome: np.ndarray, pairs: pl.DataFrame) -> Effect:
         used = np.unique(c)
         s2 = float(np.var(y[used], ddof=1)) if used.size > 1 else float(np.var(yc))
         var += float(np.sum(k.astype(float) ** 2 - k)) * s2 / n**2
-    se = math.sqrt(var)
-    df = max(n - 1, 1)
+    low, high, p = paired_interval(tau, math.sqrt(var), yt, yc)
+    return Effect(tau, low, high, p, float(yt.mean()), float(yc.mean()))
+
+
+def paired_interval(
+    estimate: float, se: float, first: np.ndarray, second: np.ndarray
+) -> tuple[float | None, float | None, float | None]:
+    """95% interval and two-sided p-value of ``estimate`` = mean(first) - mean(second) over n pairs.
+
+    Student's t with n - 1 degrees of freedom on ``se``. For 0/1 outcomes the interval is kept
+    within [-1, 1]; where the pairs show no spread at all (``se`` 0: one pair, or every pair alike,
+    e.g. nobody reoffended) a zero-width interval would claim certainty, so the Newcombe interval
+    and score test of the two groups' counts are used instead. A numeric outcome with no spread
+    has no interval (Nones).
+    """
+    n = first.size
+    binary = bool(np.isin(first, (0.0, 1.0)).all() and np.isin(second, (0.0, 1.0)).all())
     if se > 0:
-        p = float(2 * sps.t.sf(abs(tau) / se, df))
+        p: float | None = float(2 * sps.t.sf(abs(estimate) / se, max(n - 1, 1)))
+        crit = critical_value(n)
+        low: float | None = estimate - crit * se
+        high: float | None = estimate + crit * se
+    elif binary:
+        _, low, high, p = proportion_difference(int(first.sum()), n, int(second.sum()), n)
     else:
-        p = 1.0 if tau == 0 else 0.0
-    crit = critical_value(n)
-    return Effect(tau, tau - crit * se, tau + crit * se, p, float(yt.mean()), float(yc.mean()))
+        return None, None, None
+    if binary and low is not None and high is not None:
+        low, high = max(low, -1.0), min(high, 1.0)
+    return low, high, p
 
 
 def critical_value(n: int) -> float:
@@ -743,10 +766,9 @@ def before_after_change(pop: pl.DataFrame, rows: np.ndarray | None = None) -> pl
         d = after - before
         se = float(np.std(d, ddof=1) / math.sqrt(n)) if n > 1 else 0.0
         change = float(d.mean())
-        p = float(2 * sps.t.sf(abs(change) / se, max(n - 1, 1))) if se > 0 else (1.0 if change == 0 else 0.0)
-        crit = critical_value(n)
+        low, high, p = paired_interval(change, se, after, before)
         rows.append({"measure": measure, "before": float(before.mean()), "after": float(after.mean()),
-                     "change": change, "ci_low": change - crit * se, "ci_high": change + crit * se, "p_value": p})
+                     "change": change, "ci_low": low, "ci_high": high, "p_value": p})
     return pl.DataFrame(rows, schema={"measure": pl.String, **{c: pl.Float64 for c in
                                       ("before", "after", "change", "ci_low", "ci_high", "p_value")}})
 
