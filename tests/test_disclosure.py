@@ -26,6 +26,7 @@ from yot.disclosure import (
     mark_provisional,
     metadata_path,
     publish_table,
+    safe_curve,
     suppress,
     suppress_for_chart,
     suppression_mask,
@@ -678,3 +679,52 @@ def test_check_does_not_infer_a_relation_from_one_repeated_row(tmp_path, extract
         "a,32,[c],24,8\nb,32,[c],24,8\nc,32,[c],24,[c]\n"
     )
     assert check_published(root, extract, allowed_dates=["2005-01-01"]) == []
+
+
+# ------------------------------------------------------------------ Kaplan-Meier curves of small groups
+def _curve(days, surv, people) -> pl.DataFrame:
+    return pl.DataFrame({"day": [float(d) for d in days], "surviving": surv, "people": people},
+                        schema={"day": pl.Float64, "surviving": pl.Float64, "people": pl.Int64})
+
+
+def test_safe_curve_steps_only_when_threshold_people_have_reoffended() -> None:
+    curve = _curve([0, 10, 20, 30, 40, 365], [1.0, 0.9, 0.75, 0.7, 0.5, 0.5], [0, 2, 3, 1, 4, 0])
+    shown = safe_curve(curve, threshold=5)
+    # 2 + 3 people by day 20 (a step of 5), then 1 + 4 by day 40 (another 5); flat to the end
+    assert shown.rows() == [(0.0, 1.0), (20.0, 0.75), (40.0, 0.5), (365.0, 0.5)]
+
+
+def test_safe_curve_merges_a_small_tail_into_the_last_step_so_the_end_value_is_true() -> None:
+    curve = _curve([0, 10, 20, 365], [1.0, 0.8, 0.7, 0.7], [0, 5, 2, 0])
+    shown = safe_curve(curve, threshold=5)
+    assert shown.rows() == [(0.0, 1.0), (20.0, 0.7), (365.0, 0.7)]
+
+
+def test_safe_curve_refuses_a_group_with_fewer_events_than_the_threshold() -> None:
+    assert safe_curve(_curve([0, 10, 20, 365], [1.0, 0.9, 0.8, 0.8], [0, 2, 2, 0]), 5) is None
+    flat = safe_curve(_curve([0, 365], [1.0, 1.0], [0, 0]), 5)  # nobody reoffended: 0 is shown
+    assert flat.rows() == [(0.0, 1.0), (365.0, 1.0)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=30), st.integers(2, 6))
+def test_safe_curve_every_drop_is_at_least_threshold_people(people: list[int], threshold: int) -> None:
+    days = list(range(len(people) + 2))
+    counts = [0, *people, 0]
+    total = sum(counts)
+    surv, at_risk, value = [], 200, 1.0
+    for n in counts:
+        value *= 1 - n / at_risk
+        at_risk -= n
+        surv.append(value)
+    shown = safe_curve(_curve(days, surv, counts), threshold)
+    if 1 <= total < threshold:
+        assert shown is None
+        return
+    rows = shown.rows()
+    assert rows[0] == (0.0, 1.0) and rows[-1][0] == days[-1]
+    assert rows[-1][1] == pytest.approx(surv[-1])  # the curve ends at its true value
+    cum = [sum(counts[: d + 1]) for d in days]
+    for (d0, v0), (d1, v1) in zip(rows, rows[1:]):
+        if v1 != v0:
+            assert cum[int(d1)] - cum[int(d0)] >= threshold  # a visible drop is at least `threshold` people

@@ -367,6 +367,8 @@ def test_plain_words_fewer_and_more() -> None:
     assert "Indicative" not in fewer and "Poor balance" not in fewer
     assert "between 2 and 8 more" in plain_words(with_interval(0.02, 0.08))
     assert plain_words(with_interval(-0.05, 0.02)).startswith("No evidence of an effect")
+    # a bound under one in a hundred keeps a decimal rather than reading "0 more"
+    assert "anywhere from 23 fewer to 0.4 more than" in plain_words(with_interval(-0.231, 0.004))
 
 
 def test_synthetic_extract_truth_is_covered() -> None:

@@ -345,6 +345,44 @@ def suppress_for_chart(
     return frame.with_columns(*exprs)
 
 
+def safe_curve(curve: pl.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pl.DataFrame | None:
+    """A step curve (Kaplan-Meier) coarsened so that every drop it shows is at least ``threshold`` people.
+
+    ``curve``: ``day``, ``surviving`` and ``people`` (how many people had their event that day), in
+    day order, starting at day 0, as ``yot.evaluate.kaplan_meier`` gives it. Drawn day by day, each
+    step of a small group shows how many people reoffended on one day. Here the curve steps only on
+    the day the events since its last step reach ``threshold``; a remainder of fewer than
+    ``threshold`` events at the end is merged into the last step (which moves to the last event day),
+    so the curve still ends at its true value. Returns ``day`` and ``surviving`` (first and last day
+    kept), or None when the group's events in all are from 1 to ``threshold - 1`` (nothing can be
+    drawn without showing a small count). A curve with no events is returned flat.
+    """
+    _check_threshold(threshold)
+    days, surv, people = (curve.get_column(c).to_list() for c in ("day", "surviving", "people"))
+    if not days:
+        return None
+    total = int(sum(people))
+    if 1 <= total < threshold:
+        return None
+    steps: list[tuple[float, float]] = [(days[0], 1.0)]
+    pending = 0
+    last_event = None
+    for day, value, n in zip(days, surv, people, strict=True):
+        if n == 0:
+            continue
+        pending += n
+        last_event = (day, value)
+        if pending >= threshold:
+            steps.append((day, value))
+            pending = 0
+    if pending and last_event is not None:  # the tail is too small to show alone: merge it into the last step
+        steps[-1] = last_event  # (there is one: the events total at least ``threshold``)
+    if days[-1] > steps[-1][0]:
+        steps.append((days[-1], steps[-1][1]))
+    return pl.DataFrame({"day": [d for d, _ in steps], "surviving": [v for _, v in steps]},
+                        schema={"day": pl.Float64, "surviving": pl.Float64})
+
+
 def mark_provisional(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     """Mark figures as provisional (GSS ``[p]``): ``"123"`` becomes ``"123 [p]"``; symbols stay as they are."""
     return frame.with_columns(

@@ -705,18 +705,23 @@ class ProgrammeEvaluation:
 
 def kaplan_meier(time_days: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None) -> pl.DataFrame:
     """The Kaplan-Meier curve (statsmodels ``SurvfuncRight``) as ``day``, ``surviving`` (share not yet
-    reoffended), starting at day 0 with 1.0. ``weights``: frequency weights (comparison reuse)."""
+    reoffended), starting at day 0 with 1.0, and ``people``: how many of the (distinct, unweighted)
+    people had their event on that day (0 on the added first and last rows). ``weights``: frequency
+    weights (comparison reuse)."""
     if time_days.size == 0:
-        return pl.DataFrame(schema={"day": pl.Float64, "surviving": pl.Float64})
+        return pl.DataFrame(schema={"day": pl.Float64, "surviving": pl.Float64, "people": pl.Int64})
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    sf = SurvfuncRight(time_days.astype(float), event.astype(float), freq_weights=weights)
-    days = np.r_[0.0, np.asarray(sf.surv_times, float)]
+    t, e = time_days.astype(float), event.astype(float)
+    sf = SurvfuncRight(t, e, freq_weights=weights)
+    times = np.asarray(sf.surv_times, float)
+    days = np.r_[0.0, times]
     surv = np.r_[1.0, np.asarray(sf.surv_prob, float)]
+    people = np.r_[0, [int(np.sum((t == d) & (e > 0))) for d in times]]
     end = float(np.max(time_days))
     if end > days[-1]:  # carry the curve on to the end of follow-up (the censored tail)
-        days, surv = np.r_[days, end], np.r_[surv, surv[-1]]
-    return pl.DataFrame({"day": days, "surviving": surv})
+        days, surv, people = np.r_[days, end], np.r_[surv, surv[-1]], np.r_[people, 0]
+    return pl.DataFrame({"day": days, "surviving": surv, "people": people.astype(np.int64)})
 
 
 def _survival(pop: pl.DataFrame, match: MatchedComparison) -> pl.DataFrame:
@@ -729,8 +734,9 @@ def _survival(pop: pl.DataFrame, match: MatchedComparison) -> pl.DataFrame:
         frames.append(kaplan_meier(t[tr], e[tr]).with_columns(group=pl.lit("treated (matched)")))
         frames.append(kaplan_meier(t[cr], e[cr], k.astype(float)).with_columns(group=pl.lit("matched comparison")))
     if not frames:
-        return pl.DataFrame(schema={"day": pl.Float64, "surviving": pl.Float64, "group": pl.String})
-    return pl.concat(frames).select("group", "day", "surviving")
+        return pl.DataFrame(schema={"group": pl.String, "day": pl.Float64, "surviving": pl.Float64,
+                                    "people": pl.Int64})
+    return pl.concat(frames).select("group", "day", "surviving", "people")
 
 
 def _outcome_row(measure: str, y: np.ndarray, treated: np.ndarray, pairs: pl.DataFrame) -> dict[str, Any]:
@@ -847,6 +853,13 @@ def _count_words(count: int, threshold: int | None) -> str:
     return f"{count:,}"
 
 
+def _per_100(value: float) -> str:
+    """A number of young people per 100, unsigned: whole numbers, but one decimal under 1 (so a bound
+    of +0.4 is not said as "0 more")."""
+    size = abs(value)
+    return "0" if size == 0 else f"{size:.1f}" if size < 1 else f"{size:.0f}"
+
+
 def plain_words(evaluation: ProgrammeEvaluation, threshold: int | None = None) -> str:
     """The result as a sentence: "For every 100 young people like those on ISSP, between A and B
     fewer (or more) reoffended within a year", with "no evidence of an effect" when the interval
@@ -868,11 +881,11 @@ def plain_words(evaluation: ProgrammeEvaluation, threshold: int | None = None) -
     who = f"For every 100 young people like those on {name}"
     if lo <= 0 <= hi:
         text = (f"No evidence of an effect: f{who[1:]}, the number who {what} within a year could be anywhere "
-                f"from {abs(lo):.0f} fewer to {hi:.0f} more than had they not been on it.")
+                f"from {_per_100(lo)} fewer to {_per_100(hi)} more than had they not been on it.")
     elif hi < 0:
-        text = f"{who}, between {abs(hi):.0f} and {abs(lo):.0f} fewer {what} within a year."
+        text = f"{who}, between {_per_100(hi)} and {_per_100(lo)} fewer {what} within a year."
     else:
-        text = f"{who}, between {lo:.0f} and {hi:.0f} more {what} within a year."
+        text = f"{who}, between {_per_100(lo)} and {_per_100(hi)} more {what} within a year."
     if evaluation.indicative_only:
         text += (f" Indicative only: {_count_words(m.n_treated, threshold)} young people were treated, "
                  f"fewer than {MIN_TREATED}.")
