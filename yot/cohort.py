@@ -60,17 +60,30 @@ def cohort(extract: Extract, start: dt.date, end: dt.date) -> pl.LazyFrame:
     highest gravity, then smallest offence_id. Its outcome gives the member's tier; ``age`` and
     ``age_band`` are on the index date.
     """
-    people = extract.people.lazy().select("person_id", "date_of_birth", "sex", "ethnicity", "yot")
+    events = index_events(extract.offences).filter(pl.col("index_date").is_between(start, end, closed="both"))
+    return index_offences(events, extract.people).select(MEMBER_COLUMNS)
+
+
+def index_offences(
+    events: pl.DataFrame | pl.LazyFrame, people: pl.DataFrame | pl.LazyFrame, by: tuple[str, ...] = ()
+) -> pl.LazyFrame:
+    """The cohort rule on index events already limited to a period: each person's index offence.
+
+    Keeps the events of people aged 10 to 17 on the index date and, per person (and per each key
+    in ``by``: several periods' events can be stacked with a period key), the earliest index date,
+    then the highest gravity, then the smallest offence_id. Adds the person's columns, ``age`` and
+    ``age_band``. Rows come sorted by ``by``, then person_id.
+    """
+    keys = [*by, "person_id"]
+    people = _lazy(people).select("person_id", "date_of_birth", "sex", "ethnicity", "yot")
     return (
-        index_events(extract.offences)
-        .filter(pl.col("index_date").is_between(start, end, closed="both"))
+        _lazy(events)
         .join(people, on="person_id", how="inner")
         .with_columns(age=age_at(pl.col("date_of_birth"), pl.col("index_date")))
         .filter(pl.col("age").is_between(10, 17))
-        .sort(["person_id", "index_date", "gravity", "offence_id"], descending=[False, False, True, False])
-        .unique(subset="person_id", keep="first", maintain_order=True)
+        .sort([*keys, "index_date", "gravity", "offence_id"], descending=[*(False for _ in keys), False, True, False])
+        .unique(subset=keys, keep="first", maintain_order=True)
         .with_columns(age_band=age_band(pl.col("age")))
-        .select(MEMBER_COLUMNS)
     )
 
 
@@ -84,7 +97,12 @@ def reoffences(
     ``outcome_date <= index_date + (F + W) months`` (month arithmetic clamps to month end; the
     waiting period is added to the index date in one step).
     """
-    index = _lazy(members).select("person_id", pl.col("offence_id").alias("index_offence_id"), "index_date")
+    index = _lazy(members).select(
+        "person_id", pl.col("offence_id").alias("index_offence_id"), "index_date",
+        # the window's ends, worked out once per member rather than once per (member, offence)
+        _follow_up_end=add_months_expr(pl.col("index_date"), follow_up_months),
+        _proven_by=add_months_expr(pl.col("index_date"), follow_up_months + waiting_months),
+    )
     return (
         extract.offences.lazy()
         .filter(pl.col("offence_type") != "breach")
@@ -92,8 +110,8 @@ def reoffences(
         .filter(
             (pl.col("offence_id") != pl.col("index_offence_id"))
             & (pl.col("offence_date") > pl.col("index_date"))
-            & (pl.col("offence_date") <= add_months_expr(pl.col("index_date"), follow_up_months))
-            & (pl.col("outcome_date") <= add_months_expr(pl.col("index_date"), follow_up_months + waiting_months))
+            & (pl.col("offence_date") <= pl.col("_follow_up_end"))
+            & (pl.col("outcome_date") <= pl.col("_proven_by"))
         )
         .select(
             "person_id", "offence_id", "offence_date", "outcome_date", "outcome", "offence_type", "gravity",

@@ -24,7 +24,16 @@ import polars as pl
 from scipy import stats as sps
 from statsmodels.stats.power import NormalIndPower
 
-from yot.cohort import AGE_BANDS, cohort, default_extract_date, index_events, is_complete, reoffences, reoffending
+from yot.cohort import (
+    AGE_BANDS,
+    MEMBER_COLUMNS,
+    default_extract_date,
+    index_events,
+    index_offences,
+    is_complete,
+    reoffences,
+    reoffending,
+)
 from yot.contract import ETHNICITIES, SEXES, TIER_ORDER
 from yot.extract import Extract
 from yot.params import period_bounds, period_name
@@ -276,9 +285,9 @@ def cohort_members(
     Row for row what :func:`yot.cohort.reoffending` gives for each period (a test holds them equal),
     computed with the same rule functions but faster for many periods:
 
-    - the index dates are worked out once (:func:`yot.cohort.index_events`), and each period's
-      :func:`yot.cohort.cohort` is given only the offences indexed in that period (the cohort rule
-      looks at no other offence);
+    - the index dates are worked out once (:func:`yot.cohort.index_events`); each period's events
+      are stacked with a period key and the cohort rule (:func:`yot.cohort.index_offences`, which
+      :func:`yot.cohort.cohort` uses too) picks every period's index offences in one sort;
     - the reoffences (:func:`yot.cohort.reoffences`) are found once for every distinct
       (person, index offence, index date) of all the periods: they depend on nothing else, so a
       member of two overlapping periods with the same index date shares them.
@@ -292,16 +301,20 @@ def cohort_members(
     schema = {"period": pl.String, **reoffending(nothing, dt.date(2000, 1, 1), dt.date(2000, 1, 1)).schema}
     if not periods:
         return pl.DataFrame(schema=schema)
-    offence_columns = extract.offences.columns
     events = index_events(extract.offences).collect()
-    cohorts = []
-    for label, start, end in periods:
-        indexed = events.filter(pl.col("index_date").is_between(start, end, closed="both")).select(offence_columns)
-        cohorts.append(
-            cohort(replace(extract, offences=indexed), start, end)
-            .select(pl.lit(label, dtype=pl.String).alias("period"), pl.all())
-        )
-    members = pl.concat(cohorts, how="vertical").collect()
+    stacked = pl.concat(
+        [events.lazy().filter(pl.col("index_date").is_between(start, end, closed="both"))
+         .with_columns(_period=pl.lit(i, dtype=pl.Int32)) for i, (_, start, end) in enumerate(periods)],
+        how="vertical",
+    )
+    labels = pl.DataFrame({"_period": list(range(len(periods))), "period": [label for label, _, _ in periods]},
+                          schema={"_period": pl.Int32, "period": pl.String})
+    members = (
+        index_offences(stacked, extract.people, by=("_period",))
+        .join(labels.lazy(), on="_period", how="left", maintain_order="left")
+        .select("period", *MEMBER_COLUMNS)
+        .collect()
+    )
     keys = members.lazy().select("person_id", "offence_id", "index_date").unique()
     per_index = (
         reoffences(extract, keys, follow_up_months, waiting_months)
