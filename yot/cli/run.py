@@ -11,24 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from yot.cli._dates import positive_int
+
 EXIT_FAILED = 3
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {value}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", default="parameters/barnet_2005_2008.yaml", help="the suite's parameter file")
     parser.add_argument("--data", default=None, help="extract folder (overrides the parameter file)")
     parser.add_argument("--out", default="outputs", help="where the pack is written")
-    parser.add_argument("--jobs", type=_positive, default=2, help="notebooks run at once")
+    parser.add_argument("--jobs", type=positive_int, default=2, help="notebooks run at once")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--fresh-kernels", action="store_true",
                         help="start a new kernel for every notebook (slower; by default each worker reuses its "
