@@ -420,6 +420,12 @@ def test_kaplan_meier_by_hand() -> None:
     assert curve.get_column("day").to_list() == [0.0, 10.0, 30.0, 365.0]
     # S(10) = 3/4; S(30) = 3/4 * (1 - 1/2) = 3/8; carried on to day 365
     assert curve.get_column("surviving").to_list() == pytest.approx([1.0, 0.75, 0.375, 0.375])
+    assert curve.get_column("people").to_list() == [0, 1, 1, 0]
+    # two events on one day, one of them weighted twice (a comparison person used twice): 2 people
+    curve = kaplan_meier(np.array([10.0, 10.0, 40.0]), np.array([1.0, 1.0, 0.0]), np.array([1.0, 2.0, 1.0]))
+    assert curve.get_column("day").to_list() == [0.0, 10.0, 40.0]
+    assert curve.get_column("people").to_list() == [0, 2, 0]
+    assert curve.get_column("surviving").to_list() == pytest.approx([1.0, 0.25, 0.25])
 
 
 def test_before_after_change_by_hand_and_with_no_spread() -> None:

@@ -29,7 +29,6 @@ from yot.dates import add_months_expr, age_at
 from yot.extract import Extract
 from yot.stats import proportion_difference
 
-Z_95 = float(sps.norm.ppf(0.975))
 PROGRAMMES: tuple[str, ...] = ("ISSP", "referral_order", "restorative_justice", "YISP")
 INTERVENTION_PROGRAMMES: tuple[str, ...] = ("ISSP", "restorative_justice")
 START_WINDOW_DAYS = 90
@@ -717,7 +716,8 @@ def kaplan_meier(time_days: np.ndarray, event: np.ndarray, weights: np.ndarray |
     times = np.asarray(sf.surv_times, float)
     days = np.r_[0.0, times]
     surv = np.r_[1.0, np.asarray(sf.surv_prob, float)]
-    people = np.r_[0, [int(np.sum((t == d) & (e > 0))) for d in times]]
+    event_days, event_people = np.unique(t[e > 0], return_counts=True)
+    people = np.r_[0, event_people[np.searchsorted(event_days, times)]]  # surv_times are the event days
     end = float(np.max(time_days))
     if end > days[-1]:  # carry the curve on to the end of follow-up (the censored tail)
         days, surv, people = np.r_[days, end], np.r_[surv, surv[-1]], np.r_[people, 0]

@@ -4,8 +4,9 @@ target (METHODS.md "Targets").
 Every function here takes the cohort members as :func:`yot.cohort.reoffending` gives them (one row per
 member with ``reoffended``, ``reoffences`` and ``days_to_first_reoffence``) or the extract itself.
 The counting is one polars ``group_by`` over (period, breakdown, group) (and one more over the
-reoffenders for the days to first reoffence); the only Python loops run over the periods (to pick
-each one's index offences) and over the handful of groups that come out, to attach Wilson intervals.
+reoffenders for the days to first reoffence); all periods' cohorts are picked in one query
+(:func:`cohort_members`), and the only Python loop runs over the handful of groups that come out,
+to attach Wilson intervals.
 
 Breakdowns always list every category of the data contract, in contract order, even when no member
 falls in it (cohort_size 0, counts 0, rates None), so JSON and published tables keep the same shape

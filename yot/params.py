@@ -24,7 +24,8 @@ Mode = Literal["relative", "points"]
 Programme = Literal["ISSP", "referral_order", "restorative_justice", "YISP"]
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
-PROGRAMME_NAMES: dict[str, str] = {
+PROGRAMME_TITLES: dict[str, str] = {
+    # page titles; yot.evaluate.PROGRAMME_NAMES has the forms used inside a sentence ("a YISP")
     "ISSP": "ISSP (Intensive Supervision and Surveillance Programme)",
     "referral_order": "Referral orders",
     "restorative_justice": "Restorative justice",
@@ -380,7 +381,7 @@ def _all_runs(suite: Suite, common: dict[str, Any]) -> list[NotebookRun]:
                       "waiting_months": e.waiting_months, "seed": e.seed, "caliper": e.caliper}
         for programme in e.programmes:
             runs.append(NotebookRun(
-                "evaluation.ipynb", f"evaluation_{programme}", f"Programme evaluation: {PROGRAMME_NAMES[programme]}",
+                "evaluation.ipynb", f"evaluation_{programme}", f"Programme evaluation: {PROGRAMME_TITLES[programme]}",
                 {**common, **evaluation, "programme": programme},
             ))
         runs.append(NotebookRun(
