@@ -27,6 +27,7 @@ REFERRALS = "referral_id,person_id,programme,referral_date,risk_score,decision"
 ASSESSMENTS = "person_id,assessment_date,asset_score"
 SUBSTANCE = "person_id,review_date,use_change"
 POPULATION = "yot,year,age,sex,count"
+COMPARATORS = "area,area_type,period_start,period_end,cohort_size,reoffenders,reoffences,family,region"
 
 GOOD_PEOPLE = ["P1,1990-01-01,M,White,Barnet", "P2,1991-06-15,F,Black,Barnet"]
 GOOD_OFFENCES = [
@@ -89,10 +90,11 @@ def test_every_optional_table_loads(tmp_path: Path) -> None:
         assessments=(ASSESSMENTS, ["P1,2005-01-20,64"]),
         substance_reviews=(SUBSTANCE, ["P2,2006-01-01,reduced"]),
         population=(POPULATION, ["Barnet,2005,10,M,2100", "Barnet,2005,17,F,0"]),
+        comparators=(COMPARATORS, ["England,england,2005-01-01,2005-12-31,90000,30000,80000,,"]),
     )
     extract = load_extract(folder)
     assert extract.present == frozenset(TABLES)
-    assert [c.quarantined for c in extract.counts.values()] == [0] * 7
+    assert [c.quarantined for c in extract.counts.values()] == [0] * len(TABLES)
     assert extract.referrals.get_column("risk_score").to_list() == [None, 40]
     assert extract.interventions.get_column("end_date").to_list() == [None]
     assert extract.population.get_column("count").to_list() == [2100, 0]
@@ -618,7 +620,7 @@ def test_rule_counts_and_descriptions(tmp_path: Path) -> None:
 
 
 def test_every_rule_has_a_plain_description() -> None:
-    assert len(RULES) == 11
+    assert len(RULES) == 13
     assert all(isinstance(text, str) and len(text) > 10 for text in RULES.values())
 
 

@@ -16,9 +16,6 @@ from yot.params import (
     ParameterError,
     cohort_complete_from,
     load_suite,
-    october_december,
-    period_bounds,
-    period_name,
     plan,
     plan_with_notes,
 )
@@ -153,16 +150,6 @@ def test_command_line_rejects_bad_parameters_with_exit_1_and_no_traceback(tmp_pa
 
 
 # ------------------------------------------------------------------------------- periods
-def test_periods_are_inclusive_and_named_for_readers():
-    assert october_december(2004) == (dt.date(2004, 10, 1), dt.date(2004, 12, 31))
-    assert period_bounds("financial", 2005) == (dt.date(2005, 4, 1), dt.date(2006, 3, 31))
-    assert period_bounds("calendar", 2005) == (dt.date(2005, 1, 1), dt.date(2005, 12, 31))
-    assert [period_name(p, 2005) for p in ("calendar", "financial", "october_december")] == [
-        "2005", "2005-06", "Oct-Dec 2005"]
-    with pytest.raises(ValueError, match="unknown period"):
-        period_bounds("weekly", 2005)
-
-
 def test_a_cohort_is_complete_from_period_end_plus_follow_up_and_waiting():
     assert cohort_complete_from("calendar", 2007, 12, 6) == dt.date(2009, 6, 30)
     assert cohort_complete_from("october_december", 2004, 12, 3) == dt.date(2006, 3, 31)

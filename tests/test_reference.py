@@ -43,7 +43,7 @@ from yot.extract import Extract, make_extract
 from yot.fte import fte_by_year, fte_summary, first_time_entrants
 from yot.load import load_extract
 from yot.measures import breakdowns, cohort_metrics, measures, measures_by_year, measures_table
-from yot.params import period_bounds
+from yot.dates import period_bounds
 
 D = dt.date
 

@@ -156,7 +156,10 @@ def reoffending(
 
 
 def default_extract_date(extract: Extract) -> dt.date | None:
-    """The extract date when none is given: the latest outcome_date in the data (METHODS.md)."""
+    """The extract date when none is given: the latest outcome_date in the data (METHODS.md), or the
+    date the extract was cut back to with :func:`yot.extract.as_at`."""
+    if extract.as_at_date is not None:
+        return extract.as_at_date
     return extract.offences.get_column("outcome_date").max()
 
 

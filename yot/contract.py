@@ -39,6 +39,7 @@ PROGRAMMES: tuple[str, ...] = (
 INTERVENTION_STATUSES: tuple[str, ...] = ("completed", "breached", "withdrawn", "ongoing")
 REFERRAL_DECISIONS: tuple[str, ...] = ("accepted", "declined", "no_capacity")
 USE_CHANGES: tuple[str, ...] = ("discontinued", "reduced", "unchanged", "increased")
+AREA_TYPES: tuple[str, ...] = ("yot", "family", "region", "england")
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,27 @@ TABLES: dict[str, Table] = {
             ),
             required=False,
             purpose="mid-year resident population estimates, for rates per 100,000",
+        ),
+        Table(
+            "comparators",
+            (
+                Column("area", pl.String),
+                Column("area_type", pl.String, codes=AREA_TYPES),
+                Column("period_start", pl.Date),
+                Column("period_end", pl.Date),
+                Column("cohort_size", pl.Int64, low=0),
+                Column("reoffenders", pl.Int64, low=0),
+                Column("reoffences", pl.Int64, low=0),
+                Column("family", pl.String, required=False),
+                Column("region", pl.String, required=False),
+            ),
+            required=False,
+            purpose="published aggregate reoffending of other YOTs, families, regions and England, for comparisons",
+            extra_rules=(
+                "period_end_before_period_start",
+                "reoffenders_above_cohort_size",
+                "reoffences_below_reoffenders",
+            ),
         ),
     )
 }

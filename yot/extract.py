@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -51,12 +52,14 @@ class Extract:
     assessments: pl.DataFrame
     substance_reviews: pl.DataFrame
     population: pl.DataFrame
+    comparators: pl.DataFrame
     present: frozenset[str] = frozenset({"people", "offences"})
     counts: dict[str, TableCount] = field(default_factory=dict)
     problems: Sequence[Problem] = ()
     quarantine: dict[str, pl.DataFrame] = field(default_factory=dict)
     source: Path | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    as_at_date: dt.date | None = None
 
     def table(self, name: str) -> pl.DataFrame:
         """The accepted rows of table ``name``."""
@@ -114,3 +117,52 @@ def make_extract(**frames: pl.DataFrame | list[dict] | None) -> Extract:
         tables[name] = conform(name, frame)
     counts = {n: TableCount(f.height, f.height, 0) for n, f in tables.items() if n in present}
     return Extract(**tables, present=frozenset(present), counts=counts)
+
+
+def as_at(extract: Extract, extract_date: dt.date) -> Extract:
+    """The extract as it stood on ``extract_date`` (METHODS.md "Extract date and as at runs").
+
+    Anything dated after the extract date was not known then: offences with an outcome_date after it
+    are not proven yet (left out); a custody release after it has not happened (release_date made
+    missing: still in custody); interventions that start, referrals, assessments and end reviews dated
+    after it do not exist (left out); an intervention that ends after it is still open (end_date made
+    missing and status ``ongoing``). People, population estimates and published comparator figures
+    are kept as they are. The load report (``counts``, ``problems``, ``quarantine``) still describes
+    the files as read. An extract date after the latest date in the data changes nothing but the date.
+    """
+    offences = extract.offences.filter(pl.col("outcome_date") <= extract_date).with_columns(
+        release_date=pl.when(pl.col("release_date") <= extract_date).then(pl.col("release_date"))
+    )
+    ended_later = pl.col("end_date") > extract_date
+    interventions = extract.interventions.filter(pl.col("start_date") <= extract_date).with_columns(
+        status=pl.when(ended_later).then(pl.lit("ongoing")).otherwise(pl.col("status")),
+        end_date=pl.when(ended_later).then(None).otherwise(pl.col("end_date")),
+    )
+    return replace(
+        extract,
+        offences=offences,
+        interventions=interventions,
+        referrals=extract.referrals.filter(pl.col("referral_date") <= extract_date),
+        assessments=extract.assessments.filter(pl.col("assessment_date") <= extract_date),
+        substance_reviews=extract.substance_reviews.filter(pl.col("review_date") <= extract_date),
+        as_at_date=extract_date,
+    )
+
+
+def latest_date(extract: Extract) -> dt.date | None:
+    """The latest date of any event in the extract (offences, outcomes, releases, starts, ends,
+    referrals, assessments, reviews): an extract date after it adds nothing the data could show."""
+    found = [
+        frame.get_column(col).max()
+        for frame, cols in (
+            (extract.offences, ("offence_date", "outcome_date", "release_date")),
+            (extract.interventions, ("start_date", "end_date")),
+            (extract.referrals, ("referral_date",)),
+            (extract.assessments, ("assessment_date",)),
+            (extract.substance_reviews, ("review_date",)),
+        )
+        for col in cols
+        if frame.height
+    ]
+    dates = [d for d in found if isinstance(d, dt.date)]
+    return max(dates) if dates else None

@@ -10,7 +10,7 @@ The population is that of the YOT(s) present among the extract's people (or of t
 when any of those YOTs has no estimate for the year, the population is None, so a partial sum never
 passes for the whole.
 
-Periods come from :func:`yot.params.period_bounds` (``calendar``, ``financial``, ``october_december``).
+Periods come from :func:`yot.dates.period_bounds` (``calendar``, ``financial``, ``october_december``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from scipy import stats as sps
 
 from yot.cohort import default_extract_date
 from yot.contract import ETHNICITIES, POPULATION_SEXES, SEXES
-from yot.dates import add_months, age_at
+from yot.dates import add_months, age_at, period_bounds, period_name
 from yot.extract import Extract
-from yot.params import period_bounds, period_name
 from yot.stats import count_change_test, detectable_count_change, poisson_interval
 from yot.targets import Mode, TargetResult, is_met, rag_status, target_value
 

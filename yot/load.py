@@ -40,7 +40,9 @@ RULES: dict[str, str] = {
     "offence_after_outcome": "offence_date is after outcome_date",
     "release_not_custody": "a release_date on an outcome that is not a custody outcome",
     "release_before_outcome": "release_date is before outcome_date",
-    "end_before_start": "end_date is before start_date",
+    "end_before_start": "end_date is before start_date (comparators: period_end before period_start)",
+    "reoffenders_above_cohort": "more reoffenders than the cohort has members",
+    "reoffences_below_reoffenders": "fewer reoffences than reoffenders (each reoffender has at least one)",
 }
 """Every row rule the loader applies, by its stable short name, with a plain-English description."""
 
@@ -343,11 +345,32 @@ def end_before_start() -> _Check:
     return _Check("end_date", "end_before_start", broken, _pair("end_date", "start_date"))
 
 
+def period_end_before_start() -> _Check:
+    """A comparator's period cannot end before it starts."""
+    broken = typed("period_end") < typed("period_start")
+    return _Check("period_end", "end_before_start", broken, _pair("period_end", "period_start"))
+
+
+def reoffenders_above_cohort() -> _Check:
+    """Reoffenders are members of the cohort: 0 to cohort_size."""
+    broken = typed("reoffenders") > typed("cohort_size")
+    return _Check("reoffenders", "reoffenders_above_cohort", broken, _pair("reoffenders", "cohort_size"))
+
+
+def reoffences_below_reoffenders() -> _Check:
+    """Every reoffender has at least one reoffence."""
+    broken = typed("reoffences") < typed("reoffenders")
+    return _Check("reoffences", "reoffences_below_reoffenders", broken, _pair("reoffences", "reoffenders"))
+
+
 CROSS_COLUMN_RULES = {
     "offence_date_after_outcome_date": offence_after_outcome,
     "release_date_not_custody": release_not_custody,
     "release_date_before_outcome_date": release_before_outcome,
     "end_date_before_start_date": end_before_start,
+    "period_end_before_period_start": period_end_before_start,
+    "reoffenders_above_cohort_size": reoffenders_above_cohort,
+    "reoffences_below_reoffenders": reoffences_below_reoffenders,
 }
 """The contract's cross-column rules (``Table.extra_rules``) and the check that applies each."""
 

@@ -36,8 +36,8 @@ from yot.cohort import (
     reoffending,
 )
 from yot.contract import ETHNICITIES, SEXES, TIER_ORDER
+from yot.dates import period_bounds, period_name
 from yot.extract import Extract
-from yot.params import period_bounds, period_name
 from yot.stats import detectable_proportion_change, proportion_difference, wilson_interval
 from yot.targets import Mode, TargetResult, is_met, rag_status, target_value
 

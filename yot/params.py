@@ -17,9 +17,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from yot.dates import calendar_year, financial_year
+from yot.dates import add_months, period_bounds, period_name
 
-Period = Literal["calendar", "financial", "october_december"]
+Period = Literal["calendar", "financial", "october_december", "quarter"]
 Mode = Literal["relative", "points"]
 Programme = Literal["ISSP", "referral_order", "restorative_justice", "YISP"]
 
@@ -32,47 +32,6 @@ PROGRAMME_TITLES: dict[str, str] = {
     "YISP": "YISP (Youth Inclusion and Support Panels)",
 }
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-# --------------------------------------------------------------------------------------- periods
-def october_december(year: int) -> tuple[dt.date, dt.date]:
-    """The YJB's legacy cohort quarter: 1 October to 31 December of ``year``, inclusive."""
-    return dt.date(year, 10, 1), dt.date(year, 12, 31)
-
-
-_PERIODS = {"calendar": calendar_year, "financial": financial_year, "october_december": october_december}
-
-
-def period_bounds(period: str, year: int) -> tuple[dt.date, dt.date]:
-    """First and last day (inclusive) of the ``period`` kind that belongs to ``year``.
-
-    ``calendar``: January to December; ``financial``: 1 April ``year`` to 31 March the next year;
-    ``october_december``: the YJB's October to December quarter.
-    """
-    try:
-        return _PERIODS[period](year)
-    except KeyError:
-        raise ValueError(f"unknown period {period!r}: one of {', '.join(_PERIODS)}") from None
-
-
-def period_name(period: str, year: int) -> str:
-    """A reader's name for one period: ``2005``, ``2005-06`` or ``Oct-Dec 2005``."""
-    if period == "calendar":
-        return str(year)
-    if period == "financial":
-        return f"{year}-{str(year + 1)[2:]}"
-    if period == "october_december":
-        return f"Oct-Dec {year}"
-    raise ValueError(f"unknown period {period!r}: one of {', '.join(_PERIODS)}")
-
-
-def period_description(period: str) -> str:
-    """What a ``period`` kind means, in words, for page headers."""
-    return {
-        "calendar": "calendar years (1 January to 31 December)",
-        "financial": "financial years (1 April to 31 March)",
-        "october_december": "the October to December quarter of each year (YJB legacy measure)",
-    }[period]
 
 
 # --------------------------------------------------------------------------------------- schema
@@ -335,8 +294,6 @@ class Plan:
 
 def cohort_complete_from(period: str, year: int, follow_up_months: int, waiting_months: int) -> dt.date:
     """The extract date from which a cohort is complete: period end + F + W months (METHODS.md)."""
-    from yot.dates import add_months
-
     _, end = period_bounds(period, year)
     return add_months(end, follow_up_months + waiting_months)
 

@@ -482,7 +482,7 @@ def _page_group(run: NotebookRun) -> str:
 
 def shown_dates(suite: Suite, extract_date: dt.date | None, today: dt.date) -> set[dt.date]:
     """Dates the pages show legitimately: period bounds, completion dates, the extract and run dates."""
-    from yot.params import period_bounds
+    from yot.dates import period_bounds
 
     dates = {today} | ({extract_date} if extract_date else set())
     r = suite.reoffending

@@ -23,9 +23,8 @@ from scipy import stats as sps
 from statsmodels.stats.power import NormalIndPower
 
 from yot.cohort import default_extract_date
-from yot.dates import add_months
+from yot.dates import add_months, period_bounds, period_name
 from yot.extract import Extract
-from yot.params import period_bounds, period_name
 from yot.stats import (
     count_change_test,
     detectable_count_change,

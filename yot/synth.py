@@ -39,6 +39,9 @@ import numpy as np
 import polars as pl
 
 from yot.contract import CUSTODY_OUTCOMES, OUTCOME_TIER, TABLE_ORDER, TABLES, TIER_ORDER
+
+SYNTH_TABLES: tuple[str, ...] = tuple(name for name in TABLE_ORDER if name != "comparators")
+"""The tables of a one-YOT synthetic extract: every contract table but the published comparators."""
 from yot.cohort import index_events, reoffending
 from yot.dates import add_months, add_months_expr, age_at, calendar_year, financial_year
 from yot.extract import make_extract
@@ -849,7 +852,7 @@ def generate(
         "referrals": referrals_df, "assessments": assessments_df, "substance_reviews": substance_df,
         "population": _population(seed, yot, start_year, end_year, scale),
     }
-    tables = {name: _conform(name, tables[name]) for name in TABLE_ORDER}
+    tables = {name: _conform(name, tables[name]) for name in SYNTH_TABLES}
     truth = _truth(tables, all_offences, seed=seed, people=n_people, start_year=start_year,
                    end_year=end_year, yot=yot)
     return tables, truth
@@ -1120,7 +1123,7 @@ def write(tables: dict[str, pl.DataFrame], truth: dict[str, Any], out: Path, for
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name in TABLE_ORDER:
+    for name in (n for n in TABLE_ORDER if n in tables):
         path = out / f"{name}.{format}"
         other = out / f"{name}.{'csv' if format == 'parquet' else 'parquet'}"
         if other.exists():
