@@ -7,8 +7,10 @@ Each command lives in its own module of this package with ``add_arguments(parser
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,11 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_for_command(data: str | Path) -> "Extract":
+def load_for_command(
+    data: str | Path, *, tables: Sequence[str] | None = None, extract_date: "dt.date | None" = None
+) -> "Extract":
     """Load an extract for a command: a fatal problem exits 2 with its message on stderr.
 
     Rows set aside are reported on stderr (one line per table) and left out of the analysis.
+    ``tables``: the contract tables the command needs (None: all; the loader may validate only
+    those, with the cross-table rules that touch them). ``extract_date``: the figures are as at
+    that day (METHODS.md "Extract date and as at runs"): everything dated after it is treated as
+    unknown (:func:`yot.extract.as_at`).
     """
+    from yot.extract import as_at
     from yot.load import LoadError, load_extract
 
     try:
@@ -66,7 +75,7 @@ def load_for_command(data: str | Path) -> "Extract":
                 "(see 'yot validate --quarantine DIR'); they are left out",
                 file=sys.stderr,
             )
-    return extract
+    return extract if extract_date is None else as_at(extract, extract_date)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
-    extract = load_for_command(args.data)
+    extract = load_for_command(args.data, tables=("people", "offences"), extract_date=args.extract_date)
     result = cohort_metrics(extract, args.start, args.end, args.follow_up_months, args.waiting_months,
                             args.extract_date)
     print(json.dumps(result, indent=2) if args.json else summary_text(result))
