@@ -15,7 +15,8 @@ from yot.cli import main
 from yot.cohort import reoffending
 from yot.contract import CUSTODY_OUTCOMES, TABLES
 from yot.dates import age_at, financial_year
-from yot.extract import make_extract
+from yot.extract import SYNTHETIC_MARKER, make_extract
+from yot.load import load_extract
 from yot.synth import DEFAULT_PEOPLE, SYNTH_TABLES, generate, write
 
 
@@ -64,7 +65,7 @@ def test_same_seed_gives_the_same_bytes(tmp_path, fmt):
     for run in ("a", "b"):
         write(*generate(people=400, seed=11), tmp_path / run, format=fmt)
     a, b = _bytes(tmp_path / "a"), _bytes(tmp_path / "b")
-    assert sorted(a) == sorted([f"{t}.{fmt}" for t in SYNTH_TABLES] + ["truth.json"])
+    assert sorted(a) == sorted([f"{t}.{fmt}" for t in SYNTH_TABLES] + ["truth.json", SYNTHETIC_MARKER])
     assert a == b
 
 
@@ -307,7 +308,8 @@ def test_synth_command_writes_the_tables_and_truth(tmp_path, capsys):
     assert main(["synth", "--out", str(out), "--people", "300", "--seed", "4", "--format", "csv"]) == 0
     printed = capsys.readouterr().out
     assert "offences.csv" in printed and "truth.json" in printed
-    assert {p.name for p in out.iterdir()} == {f"{t}.csv" for t in SYNTH_TABLES} | {"truth.json"}
+    assert {p.name for p in out.iterdir()} == {f"{t}.csv" for t in SYNTH_TABLES} | {"truth.json", SYNTHETIC_MARKER}
+    assert load_extract(out).synthetic  # the marker makes every page say the figures are synthetic
     truth = json.loads((out / "truth.json").read_text())
     assert truth["generator"]["people"] == 300 and truth["generator"]["seed"] == 4
 

@@ -24,6 +24,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -117,21 +118,29 @@ def suppression_mask(
     columns_add_up: bool = True,
     rows_add_up: bool = False,
     complements: Mapping[str, str] | None = None,
+    blocks: str | None = None,
+    derived: Mapping[str, Sequence[str]] | None = None,
 ) -> pl.DataFrame:
     """Which count cells to suppress: one boolean column per count column, True = show ``[c]``.
 
     Primary: every count from 1 to ``threshold - 1``. Secondary: every group of cells that adds up to
     a known total (a column when ``columns_add_up`` or ``total_row``; a row when ``rows_add_up`` or
     ``total_col``) must not have exactly one hidden cell (suppressed or missing), or that cell is the
-    total minus the others. While one does, the smallest shown non-zero cell of that group that is not
-    itself the total is suppressed (ties: the earliest row, then column), then a total, then a zero as
-    the last resort; repeated until stable. A shown total takes part in its groups like any cell.
+    total minus the others. While one does, one more shown cell of that group is suppressed: the one
+    that loses least, repeated until stable. "Least" is, in order: a non-zero cell before a zero (a
+    zero is not confidential: it goes only as the last resort), a cell before a total, the cell that
+    hides fewest other figures with it (a cell whose row already lost its rates to a suppressed count
+    costs only itself, so a whole row is never given up where one cell would do: ``derived`` maps each
+    rate to the counts it is built from), then the smallest value, then the earliest row and column.
+    A shown total takes part in its groups like any cell.
 
     ``total_row``: the last row holds the totals of the rows above it. ``total_col``: this count
     column holds the total of the other count columns of its row. Without them, ``columns_add_up``
     (default) says each count column's rows add up to a total published elsewhere (such as the
     headline cohort size), so it is protected all the same; set it False when the rows do not add up
     (years, overlapping groups). ``rows_add_up`` says the same of the count columns of a row.
+    ``blocks``: a column whose value splits the rows into blocks that each add up on their own (a
+    table stacking the breakdowns by tier, sex, age band and ethnicity).
 
     ``complements`` maps a count to the total it is part of (``{"reoffenders": "cohort_size"}``):
     the difference (the non-reoffenders) is a count too, and when it is from 1 to
@@ -171,17 +180,33 @@ def suppression_mask(
         jt = cols.index(total_col)
         total_cells |= {(i, jt) for i in range(n_rows)}
 
+    block_rows: list[list[int]] = [list(range(n_rows))]
+    if blocks is not None:
+        keys = frame.get_column(blocks).to_list()
+        block_rows = [[i for i, k in enumerate(keys) if k == key] for key in dict.fromkeys(keys)]
     groups: list[list[tuple[int, int]]] = []
-    if (columns_add_up or total_row) and n_rows > 1:
-        groups += [[(i, j) for i in range(n_rows)] for j in range(len(cols))]
+    if columns_add_up or total_row:
+        groups += [[(i, j) for i in rows] for rows in block_rows if len(rows) > 1 for j in range(len(cols))]
     if (rows_add_up or total_col is not None) and len(cols) > 1:
         groups += [[(i, j) for j in range(len(cols))] for i in range(n_rows)]
 
-    def priority(cell: tuple[int, int]) -> tuple[bool, bool, float, int, int]:
+    # the rates each count column takes with it when it is hidden
+    rates_of: dict[int, list[list[int]]] = {j: [] for j in range(len(cols))}
+    for sources in (derived or {}).values():
+        idx = [cols.index(s) for s in sources if s in cols]
+        for j in idx:
+            rates_of[j].append(idx)
+
+    def cost(cell: tuple[int, int]) -> int:
+        i, j = cell
+        taken = sum(1 for idx in rates_of[j] if not any((i, k) in suppressed for k in idx))
+        return 1 + taken
+
+    def priority(cell: tuple[int, int]) -> tuple[bool, bool, int, float, int, int]:
         i, j = cell
         value = grid[j][i]
         assert value is not None
-        return (value == 0, cell in total_cells, value, i, j)
+        return (value == 0, cell in total_cells, cost(cell), value, i, j)
 
     changed = True
     while changed:
@@ -199,6 +224,74 @@ def suppression_mask(
         {c: [(i, j) in suppressed for i in range(n_rows)] for j, c in enumerate(cols)},
         schema={c: pl.Boolean for c in cols},
     )
+
+
+@dataclass(frozen=True)
+class SuppressionSpec:
+    """A published table's disclosure relations, declared by the page that builds it.
+
+    ``counts``: the columns of counts of people or events (primary suppression applies to them).
+    ``derived``: each figure built from counts (a rate, an interval, a p-value, a verdict) and the
+    count columns it rests on: it is ``[c]`` in every row where one of them is. ``total_col``,
+    ``total_row``, ``columns_add_up``, ``rows_add_up``, ``blocks`` and ``complements``: which cells
+    add up to a known total, as in :func:`suppression_mask`. The spec is written into the table's
+    metadata sidecar and :func:`check_published` checks the published file against it.
+    """
+
+    counts: tuple[str, ...] = ()
+    derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    total_col: str | None = None
+    total_row: bool = False
+    columns_add_up: bool = True
+    rows_add_up: bool = False
+    complements: Mapping[str, str] = field(default_factory=dict)
+    blocks: str | None = None
+
+    def mask(self, frame: pl.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> dict[str, list[bool]]:
+        """Per count and derived column, which rows are ``[c]`` (primary and secondary suppression)."""
+        frame = as_polars(frame)
+        missing = [c for c in [*self.counts, *self.derived, *(s for ss in self.derived.values() for s in ss)]
+                   if c not in frame.columns]
+        if missing:
+            raise KeyError(f"columns not in the table: {sorted(set(missing))}")
+        extra = [s for ss in self.derived.values() for s in ss if s not in self.counts and s != self.total_col]
+        counts = list(self.counts)
+        mask = suppression_mask(
+            frame, counts, threshold=threshold, total_row=self.total_row, total_col=self.total_col,
+            columns_add_up=self.columns_add_up, rows_add_up=self.rows_add_up, complements=dict(self.complements),
+            blocks=self.blocks, derived=self.derived,
+        ) if counts or self.total_col else pl.DataFrame()
+        extra = list(dict.fromkeys(extra))
+        if extra:  # counts a figure rests on without being published as counts: protected down their column
+            mask = mask.hstack(suppression_mask(frame, extra, threshold=threshold, total_row=self.total_row,
+                                                columns_add_up=self.columns_add_up, blocks=self.blocks))
+        out = {c: mask.get_column(c).to_list() for c in mask.columns}
+        for column, sources in self.derived.items():
+            out[column] = [any(row) for row in zip(*(out[s] for s in sources), strict=True)] if sources else \
+                [False] * frame.height
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        """The spec as plain JSON (for the metadata sidecar)."""
+        return {
+            "counts": list(self.counts), "derived": {k: list(v) for k, v in self.derived.items()},
+            "total_col": self.total_col, "total_row": self.total_row, "columns_add_up": self.columns_add_up,
+            "rows_add_up": self.rows_add_up, "complements": dict(self.complements), "blocks": self.blocks,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> SuppressionSpec:
+        derived = data.get("derived") or {}
+        return cls(
+            counts=tuple(data.get("counts") or ()),  # type: ignore[arg-type]
+            derived={str(k): tuple(v) for k, v in derived.items()},  # type: ignore[union-attr]
+            total_col=data.get("total_col"),  # type: ignore[arg-type]
+            total_row=bool(data.get("total_row", False)),
+            columns_add_up=bool(data.get("columns_add_up", True)),
+            rows_add_up=bool(data.get("rows_add_up", False)),
+            complements=dict(data.get("complements") or {}),  # type: ignore[arg-type]
+            blocks=data.get("blocks"),  # type: ignore[arg-type]
+        )
 
 
 def _format_value(value: object, fmt: str | None) -> str:
@@ -607,11 +700,69 @@ def _write_csv(f: TextIO, header: list[str], rows: list[list[str]]) -> None:
     writer.writerows(rows)
 
 
+PUBLISHED_MODE = 0o644
+"""Published files are readable by everyone who can read the pack (mkstemp would leave them 0600)."""
+
+
+def publish_rows(
+    path_csv: str | Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    row_notes: Sequence[str] | None = None,
+    *,
+    spec: Mapping[str, object],
+    threshold: int = DEFAULT_THRESHOLD,
+    title: str | None = None,
+    source: str = "",
+) -> Path:
+    """Write an already-suppressed table (cells as published: plain numbers or GSS symbols) as CSV
+    with a ``notes`` column, and its metadata sidecar declaring the suppression spec (in terms of the
+    CSV's own column names) that :func:`check_published` checks the file against.
+
+    Refuses (``DisclosureError``) a count column that still shows a count from 1 to ``threshold - 1``.
+    """
+    _check_threshold(threshold)
+    path = Path(path_csv)
+    counts = [str(c) for c in spec.get("counts", []) or []]  # type: ignore[union-attr]
+    missing = [c for c in counts if c not in header]
+    if missing:
+        raise KeyError(f"count columns not in the table: {missing}")
+    for col in counts:
+        j = list(header).index(col)
+        for i, row in enumerate(rows):
+            if _count_cell_problem(row[j], threshold) == "a count below the threshold":
+                raise DisclosureError(f"{path.name}: column {col!r} row {i + 1} shows {row[j]!r}, a count from 1 to "
+                                      f"{threshold - 1}")
+    notes = list(row_notes) if row_notes is not None else [""] * len(rows)
+    out_notes = []
+    for cells, given in zip(rows, notes, strict=True):
+        used = {sym for cell in cells for sym in _SYMBOL_RE.findall(cell)}
+        parts = [given] if given else []
+        parts += [f"{sym} {symbol_meaning(sym, threshold)}" for sym in SYMBOLS if sym in used and sym not in given]
+        out_notes.append("; ".join(parts))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, lambda f: _write_csv(f, [*header, NOTES_COLUMN],
+                                             [[*r, n] for r, n in zip(rows, out_notes, strict=True)]))
+    meta = {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": path.name,
+        "dc:title": title or path.stem.replace("_", " "),
+        "dc:source": source,
+        "yot:disclosure_threshold": threshold,
+        "yot:count_columns": counts,
+        "yot:suppression": dict(spec),
+        "tableSchema": {"columns": [{"name": c, "titles": c} for c in [*header, NOTES_COLUMN]]},
+    }
+    _atomic_write(metadata_path(path), lambda f: f.write(json.dumps(meta, indent=2) + "\n"))
+    return path
+
+
 def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             write(f)
+        os.chmod(tmp, PUBLISHED_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -774,11 +925,85 @@ def _csv_count_columns(path: Path, header: list[str]) -> tuple[list[str], bool]:
     return [c for c in header if is_count_column(c)], False
 
 
+def _declared_spec(path: Path) -> dict | None:
+    meta = metadata_path(path)
+    if not meta.exists():
+        return None
+    try:
+        spec = json.loads(meta.read_text(encoding="utf-8")).get("yot:suppression")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return spec if isinstance(spec, dict) else None
+
+
+def _check_declared(header: list[str], rows: list[list[str]], spec: Mapping[str, object], threshold: int,
+                    where: str) -> list[str]:
+    """A published CSV against the relations its sidecar declares: no small count in a count column;
+    every derived figure hidden where a count it rests on is; no group of cells that adds up to a
+    known total with exactly one ``[c]``; no complement (total minus part) from 1 to threshold - 1."""
+    def col(name: object) -> int | None:
+        return header.index(name) if isinstance(name, str) and name in header else None
+
+    def text(i: int, j: int) -> str:
+        return rows[i][j].strip() if j < len(rows[i]) else ""
+
+    problems: list[str] = []
+    counts = [j for c in spec.get("counts", []) or [] if (j := col(c)) is not None]  # type: ignore[union-attr]
+    for j in counts:
+        for i in range(len(rows)):
+            problem = _count_cell_problem(text(i, j), threshold)
+            if problem:
+                problems.append(f"{where}: line {i + 2}, column {header[j]!r}: {problem} ({text(i, j)!r})")
+    for name, sources in (spec.get("derived") or {}).items():  # type: ignore[union-attr]
+        j = col(name)
+        src = [k for s in sources if (k := col(s)) is not None]
+        if j is None:
+            continue
+        for i in range(len(rows)):
+            if any(text(i, k) == CONFIDENTIAL for k in src) and not _SYMBOL_RE.fullmatch(text(i, j) or "-"):
+                problems.append(f"{where}: line {i + 2}, column {header[j]!r}: shown although a count it rests on "
+                                "is [c]")
+    total_col = col(spec.get("total_col"))
+    groups: list[list[tuple[int, int]]] = []
+    if spec.get("columns_add_up", True) or spec.get("total_row"):
+        blocks_j = col(spec.get("blocks"))
+        keys = [text(i, blocks_j) if blocks_j is not None else "" for i in range(len(rows))]
+        for key in dict.fromkeys(keys):
+            members = [i for i, k in enumerate(keys) if k == key]
+            if len(members) > 1:
+                groups += [[(i, j) for i in members] for j in counts]
+    if (spec.get("rows_add_up") or total_col is not None) and len(counts) + (total_col is not None) > 1:
+        across = list(dict.fromkeys([*counts, *([total_col] if total_col is not None else [])]))
+        groups += [[(i, j) for j in across] for i in range(len(rows))]
+    for group in groups:
+        hidden = [(i, j) for i, j in group if text(i, j) == CONFIDENTIAL]
+        missing = [(i, j) for i, j in group if text(i, j) in (NOT_AVAILABLE, "")]
+        if len(hidden) == 1 and not missing:
+            i, j = hidden[0]
+            problems.append(f"{where}: line {i + 2}, column {header[j]!r}: the only [c] in cells that add up to a "
+                            "known total, so it can be worked out")
+    for part, whole in (spec.get("complements") or {}).items():  # type: ignore[union-attr]
+        jp, jw = col(part), col(whole)
+        if jp is None or jw is None:
+            continue
+        for i in range(len(rows)):
+            a, b = _parse_count(text(i, jp)), _parse_count(text(i, jw))
+            if a is not None and b is not None and is_confidential(b - a, threshold):
+                problems.append(f"{where}: line {i + 2}: {whole!r} minus {part!r} is {b - a:.0f}, a count from 1 to "
+                                f"{threshold - 1}")
+    return problems
+
+
 def _check_csv_counts(path: Path, text: str, threshold: int, where: str) -> list[str]:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return []
     header = rows[0]
+    declared = _declared_spec(path)
+    if declared is not None:
+        row_level = [f"{where}: a table of row-level records (a {c.strip()!r} column)"
+                     for c in header if c.strip().lower() in _ROW_LEVEL_COLUMNS]
+        return row_level + _check_declared(header, rows[1:], declared, threshold, where)
     problems = [
         f"{where}: a table of row-level records (a {c.strip()!r} column)"
         for c in header

@@ -60,6 +60,7 @@ class Extract:
     source: Path | None = None
     files: dict[str, Path] = field(default_factory=dict)
     as_at_date: dt.date | None = None
+    synthetic: bool = False
 
     def table(self, name: str) -> pl.DataFrame:
         """The accepted rows of table ``name``."""
@@ -68,6 +69,10 @@ class Extract:
     def has(self, name: str) -> bool:
         """Whether the extract gave table ``name`` (an absent optional table is empty)."""
         return name in self.present
+
+
+SYNTHETIC_MARKER = "SYNTHETIC"
+"""The file ``yot synth`` writes into every extract it makes; a real extract never has it."""
 
 
 def empty_table(name: str) -> pl.DataFrame:

@@ -26,7 +26,7 @@ from typing import Any, overload
 import polars as pl
 
 from yot.contract import CUSTODY_OUTCOMES, OUTCOMES, TABLES, Column, Table
-from yot.extract import Extract, Problem, TableCount, empty_table
+from yot.extract import SYNTHETIC_MARKER, Extract, Problem, TableCount, empty_table
 
 RULES: dict[str, str] = {
     "missing_value": "a required value is missing (empty field)",
@@ -566,6 +566,7 @@ def load_extract(path: Path) -> Extract:
         quarantine={name: loads[name].quarantine for name in TABLES if name in loads},
         source=folder,
         files={name: files[name] for name in TABLES if name in files},
+        synthetic=(folder / SYNTHETIC_MARKER).is_file(),
     )
 
 

@@ -44,7 +44,7 @@ SYNTH_TABLES: tuple[str, ...] = tuple(name for name in TABLE_ORDER if name != "c
 """The tables of a one-YOT synthetic extract: every contract table but the published comparators."""
 from yot.cohort import index_events, reoffending
 from yot.dates import add_months, add_months_expr, age_at, calendar_year, financial_year
-from yot.extract import make_extract
+from yot.extract import SYNTHETIC_MARKER, make_extract
 
 DEFAULT_PEOPLE = 5_000
 """People in the default (Barnet-sized) extract: offenders and children referred to prevention."""
@@ -1136,4 +1136,8 @@ def write(tables: dict[str, pl.DataFrame], truth: dict[str, Any], out: Path, for
     path = out / "truth.json"
     path.write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     written.append(path)
+    marker = out / SYNTHETIC_MARKER
+    marker.write_text("Synthetic data made by yot synth for demonstration and tests: not any YOT's figures.\n",
+                      encoding="utf-8")
+    written.append(marker)
     return written

@@ -1,0 +1,198 @@
+"""The pack's charts, drawn with seaborn and matplotlib from a page's :class:`~yot.pages.model.Chart`.
+
+Each ``kind`` of chart has one drawing function here, so every chart of a kind looks the same: one
+theme, distinct colour-blind-safe colours, small multiples on a shared scale, a legend entry for
+every line (target lines included), period labels as the tables write them. The data arrive already
+publishable: a figure hidden by disclosure control is null and drawn as a ``[c]`` label, never a bar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import polars as pl
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from yot.pages.model import Chart
+
+PALETTE = sns.color_palette("colorblind")
+TARGET_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.4}
+
+
+def set_theme() -> None:
+    """One chart look for every page: white grid, readable text, a colour-blind-safe palette."""
+    sns.set_theme(style="whitegrid", context="notebook", palette="colorblind", font_scale=1.0)
+    matplotlib.rcParams.update({
+        "figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold", "axes.titlesize": 12,
+        "figure.autolayout": False,
+    })
+
+
+def _errors(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Matplotlib error bars from an estimate and its interval (never negative, despite rounding)."""
+    return np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
+
+
+def _percent(ax: Any, axis: str = "y") -> None:
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def _col(frame: pl.DataFrame, name: str) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in frame.get_column(name).to_list()], dtype=float)
+
+
+def lines(chart: Chart) -> Figure:
+    """Counts per year of several series (``x``, ``y``, ``series``); hidden points are left out."""
+    o = chart.options
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    data = chart.data.filter(pl.col("y").is_not_null())
+    for k, (series,) in enumerate(data.select("series").unique(maintain_order=True).iter_rows()):
+        part = data.filter(pl.col("series") == series)
+        ax.plot(part["x"].to_list(), part["y"].to_list(), marker="o", color=PALETTE[k % len(PALETTE)], label=series)
+    ax.set_title(chart.title)
+    ax.set_xlabel(o.get("x_label", ""))
+    ax.set_ylabel(o.get("y_label", ""))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(title=o.get("legend_title"), bbox_to_anchor=(1.02, 1), loc="upper left", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def group_bars(chart: Chart) -> Figure:
+    """Small multiples of horizontal bars with 95% intervals (``panel``, ``group``, ``rate``, ``low``,
+    ``high``, ``label``), every panel on the same scale so a longer bar is always a higher rate."""
+    o = chart.options
+    panels = list(dict.fromkeys(chart.data.get_column("panel").to_list()))
+    ncols = 2 if len(panels) > 1 else 1
+    nrows = math.ceil(len(panels) / ncols)
+    heights = [max(chart.data.filter(pl.col("panel") == p).height for p in panels[r * ncols:(r + 1) * ncols])
+               for r in range(nrows)]
+    fig, axes = plt.subplots(nrows, ncols, figsize=(11, 1.2 + sum(0.42 * h + 0.9 for h in heights)),
+                             squeeze=False, sharex=True, gridspec_kw={"height_ratios": heights})
+    top = np.nanmax(np.r_[_col(chart.data, "high"), _col(chart.data, "rate"), 0.01])
+    for ax, panel in zip(axes.flat, panels):
+        part = chart.data.filter(pl.col("panel") == panel)
+        groups = part.get_column("group").to_list()
+        rate, low, high = _col(part, "rate"), _col(part, "low"), _col(part, "high")
+        y = np.arange(len(groups))
+        shown = ~np.isnan(rate)
+        ax.barh(y[shown], rate[shown], color=PALETTE[0], height=0.6)
+        ax.errorbar(rate[shown], y[shown], xerr=_errors(rate[shown], low[shown], high[shown]), fmt="none",
+                    ecolor="black", capsize=3, linewidth=1)
+        for yi, text in zip(y[~shown], np.array(part.get_column("label").to_list(), dtype=object)[~shown]):
+            ax.text(0.005, yi, text, va="center", ha="left", fontsize=9, color="#333")
+        ax.set_yticks(y, groups)
+        ax.invert_yaxis()
+        ax.set_title(panel, fontsize=11, loc="left")
+        ax.set_xlim(0, min(1.0, top * 1.08))
+        _percent(ax, "x")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_axis_off()
+    fig.suptitle(chart.title, fontweight="bold", x=0.01, ha="left")
+    fig.supxlabel(o.get("x_label", ""), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def count_bars(chart: Chart) -> Figure:
+    """Vertical bars of counts by category (``category``, ``count``, ``label``); a hidden count shows
+    its ``[c]`` label and no bar."""
+    o = chart.options
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    cats = chart.data.get_column("category").to_list()
+    counts = _col(chart.data, "count")
+    ax.bar(range(len(cats)), np.nan_to_num(counts), color=PALETTE[1])
+    for x, (value, text) in enumerate(zip(np.nan_to_num(counts), chart.data.get_column("label").to_list())):
+        ax.annotate(text, (x, value), ha="center", va="bottom", fontsize=10)
+    ax.set_xticks(range(len(cats)), cats)
+    ax.set_title(chart.title)
+    ax.margins(y=0.15)
+    ax.set_xlabel(o.get("x_label", ""))
+    ax.set_ylabel(o.get("y_label", ""))
+    fig.tight_layout()
+    return fig
+
+
+def compare_bars(chart: Chart) -> Figure:
+    """A few rates side by side with their 95% intervals (``category``, ``rate``, ``low``, ``high``)."""
+    o = chart.options
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    cats = chart.data.get_column("category").to_list()
+    rate, low, high = (_col(chart.data, c) for c in ("rate", "low", "high"))
+    ax.bar(range(len(cats)), rate, color=[PALETTE[k % len(PALETTE)] for k in range(len(cats))])
+    ax.errorbar(range(len(cats)), rate, yerr=_errors(rate, low, high), fmt="none", ecolor="black", capsize=4)
+    ax.set_xticks(range(len(cats)), cats)
+    ax.set_title(chart.title)
+    ax.set_xlabel(o.get("x_label", ""))
+    ax.set_ylabel(o.get("y_label", ""))
+    ax.set_ylim(0, min(1.0, np.nanmax(np.r_[high, 0.01]) * 1.15))
+    _percent(ax)
+    fig.tight_layout()
+    return fig
+
+
+def target_trend(chart: Chart) -> Figure:
+    """Observed figures with 95% intervals against the target trajectory, one panel per ``panel``
+    (shared y scale): ``x`` (position), ``period`` (label), ``observed``, ``low``, ``high``, ``target``,
+    ``status`` (provisional points are drawn hollow). The dashed target line has its legend entry."""
+    o = chart.options
+    data = chart.data
+    panels = list(dict.fromkeys(data.get_column("panel").to_list())) if "panel" in data.columns else [""]
+    ncols = 1 if len(panels) == 1 else 2
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(9 if ncols == 1 else 11, 4.2 * nrows), squeeze=False,
+                             sharey=True)
+    values = np.r_[_col(data, "high"), _col(data, "target"), _col(data, "observed")]
+    top = np.nanmax(np.r_[values, 0.0]) * 1.12 or 1.0
+    for ax, panel in zip(axes.flat, panels):
+        part = data if panel == "" else data.filter(pl.col("panel") == panel)
+        x, target = _col(part, "x"), _col(part, "target")
+        ax.plot(x[~np.isnan(target)], target[~np.isnan(target)], **TARGET_STYLE)
+        obs, low, high = _col(part, "observed"), _col(part, "low"), _col(part, "high")
+        provisional = np.array([s == "provisional" for s in part.get_column("status").to_list()])
+        for hollow in (False, True):
+            keep = (provisional == hollow) & ~np.isnan(obs)
+            if keep.any():
+                ax.errorbar(x[keep], obs[keep], yerr=_errors(obs[keep], low[keep], high[keep]), fmt="o",
+                            color=PALETTE[0], markerfacecolor="white" if hollow else PALETTE[0], capsize=4)
+        ax.set_xticks(x, part.get_column("period").to_list(), rotation=0 if len(x) < 8 else 45)
+        ax.set_title(panel if panel else chart.title, fontsize=11, loc="left")
+        ax.set_ylim(0, top)
+        if o.get("percent", True):
+            _percent(ax)
+        ax.set_ylabel(o.get("y_label", ""))
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_axis_off()
+    handles = [Line2D([], [], **TARGET_STYLE, label=o.get("target_label", "Target trajectory")),
+               Line2D([], [], marker="o", color=PALETTE[0], linestyle="none", label="Final figure, 95% interval"),
+               Line2D([], [], marker="o", color=PALETTE[0], markerfacecolor="white", linestyle="none",
+                      label="Provisional [p], 95% interval")]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.01))
+    if len(panels) > 1:
+        fig.suptitle(chart.title, fontweight="bold", x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+DRAWINGS: dict[str, Callable[[Chart], Figure]] = {
+    "lines": lines, "group_bars": group_bars, "count_bars": count_bars, "compare_bars": compare_bars,
+    "target_trend": target_trend,
+}
+
+
+def draw(chart: Chart) -> Figure:
+    """Draw ``chart`` with the function of its kind."""
+    set_theme()
+    try:
+        drawing = DRAWINGS[chart.kind]
+    except KeyError:
+        raise ValueError(f"no drawing for charts of kind {chart.kind!r}") from None
+    return drawing(chart)
