@@ -78,7 +78,7 @@ def group_bars(chart: Chart) -> Figure:
     fig, axes = plt.subplots(nrows, ncols, figsize=(11, 1.2 + sum(0.42 * h + 0.9 for h in heights)),
                              squeeze=False, sharex=True, gridspec_kw={"height_ratios": heights})
     top = np.nanmax(np.r_[_col(chart.data, "high"), _col(chart.data, "rate"), 0.01])
-    for ax, panel in zip(axes.flat, panels):
+    for k, (ax, panel) in enumerate(zip(axes.flat, panels)):
         part = chart.data.filter(pl.col("panel") == panel)
         groups = part.get_column("group").to_list()
         rate, low, high = _col(part, "rate"), _col(part, "low"), _col(part, "high")
@@ -90,7 +90,7 @@ def group_bars(chart: Chart) -> Figure:
         for yi, text in zip(y[~shown], np.array(part.get_column("label").to_list(), dtype=object)[~shown]):
             ax.text(0.005, yi, text, va="center", ha="left", fontsize=9, color="#333")
         ax.set_yticks(y, groups)
-        ax.invert_yaxis()
+        ax.set_ylim(heights[k // ncols] - 0.5, -0.5)  # bars of one thickness in every panel, first group on top
         ax.set_title(panel, fontsize=11, loc="left")
         ax.set_xlim(0, min(1.0, top * 1.08))
         _percent(ax, "x")

@@ -202,11 +202,14 @@ def suppression_mask(
         taken = sum(1 for idx in rates_of[j] if not any((i, k) in suppressed for k in idx))
         return 1 + taken
 
-    def priority(cell: tuple[int, int]) -> tuple[bool, bool, int, float, int, int]:
+    def row_size(i: int) -> float:
+        return sum(v for v in (grid[k][i] for k in range(len(cols))) if v is not None)
+
+    def priority(cell: tuple[int, int]) -> tuple[bool, bool, int, float, float, int, int]:
         i, j = cell
         value = grid[j][i]
         assert value is not None
-        return (value == 0, cell in total_cells, cost(cell), value, i, j)
+        return (value == 0, cell in total_cells, cost(cell), value, row_size(i), i, j)
 
     changed = True
     while changed:

@@ -73,6 +73,8 @@ LABELS: dict[str, dict[str, str]] = {
     "sex": {"M": "Male", "F": "Female", "U": "Not known"},
     "ethnicity": {e: ("Not known" if e == "Unknown" else e) for e in ETHNICITIES},
     "age_band": {"10-14": "10 to 14", "15-17": "15 to 17"},
+    "breakdown_short": {"all": "All", "tier": "Tier", "sex": "Sex", "age_band": "Age", "ethnicity": "Ethnic group"},
+    "tier_title": {"pre_court": "Pre-court", "first_tier": "First-tier", "community": "Community", "custody": "Custody"},
     "breakdown": {
         "all": "All young people", "tier": "Tier of the index outcome", "sex": "Sex",
         "age_band": "Age at the index date", "ethnicity": "Ethnic group",

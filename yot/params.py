@@ -4,34 +4,24 @@ One YAML file names the YOT, the extract, the cohort years, the Theme 1 targets 
 evaluate (docs/notebooks.md). :func:`load_suite` validates it completely before any notebook starts:
 unknown keys, wrong types, values out of range, impossible dates and years out of order are all
 reported at once, each naming the file and the key (``parameters/x.yaml: reoffending.follow_up_months:
-must be >= 1``). :func:`plan` derives every notebook run and its parameters from a valid suite.
+must be >= 1``). The runs of the pack are derived from a valid suite by ``yot.pages.registry.plan``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from yot.dates import add_months, period_bounds, period_name
 
 Period = Literal["calendar", "financial", "october_december", "quarter"]
 Mode = Literal["relative", "points"]
 Programme = Literal["ISSP", "referral_order", "restorative_justice", "YISP"]
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
-PROGRAMME_TITLES: dict[str, str] = {
-    # page titles; yot.evaluate.PROGRAMME_NAMES has the forms used inside a sentence ("a YISP")
-    "ISSP": "ISSP (Intensive Supervision and Surveillance Programme)",
-    "referral_order": "Referral orders",
-    "restorative_justice": "Restorative justice",
-    "YISP": "YISP (Youth Inclusion and Support Panels)",
-}
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 # --------------------------------------------------------------------------------------- schema
@@ -153,6 +143,19 @@ class Evaluation(_Section):
         return self
 
 
+class Publication(_Section):
+    """What the index's "Things you need to know" says about the pack: who made it, who to ask, its
+    status and when it is next updated (all plain text, shown as written)."""
+
+    producer: str = "The YOT's performance and information team"
+    contact: str = "Ask the YOT's performance and information team"
+    status: str = "Management information"
+    status_note: str = ("These are management information, not official statistics: figures are produced "
+                        "for the Steering Group to monitor progress and may be revised.")
+    next_update: str = "After the next extract, usually once a year"
+    coverage: str = ""
+
+
 class Suite(_Section):
     """One suite file: everything the runner needs to build a Steering Group pack."""
 
@@ -161,6 +164,7 @@ class Suite(_Section):
     data: str | None = None
     extract_date: dt.date | None = None
     disclosure: Disclosure = Disclosure()
+    publication: Publication = Publication()
     reoffending: Reoffending
     first_time_entrants: FirstTimeEntrants | None = None
     substance_misuse: SubstanceMisuse | None = None
@@ -266,135 +270,3 @@ def load_suite(path: str | Path) -> Suite:
 def suite_parameters(suite: Suite) -> dict[str, Any]:
     """The validated suite as plain JSON-ready values (for the manifest and page footers)."""
     return suite.model_dump(mode="json")
-
-
-# --------------------------------------------------------------------------------------- the plan
-@dataclass(frozen=True)
-class NotebookRun:
-    """One execution of one notebook: ``name`` is unique in a run and names its output files."""
-
-    notebook: str
-    name: str
-    title: str
-    parameters: dict[str, Any]
-    provisional_from: dt.date | None = None  # cohort figures are provisional before this extract date
-
-    @property
-    def html_name(self) -> str:
-        return f"{self.name}.html"
-
-
-@dataclass
-class Plan:
-    """Every notebook run of a suite, and notes on the notebooks left out (file not there yet)."""
-
-    runs: list[NotebookRun] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def cohort_complete_from(period: str, year: int, follow_up_months: int, waiting_months: int) -> dt.date:
-    """The extract date from which a cohort is complete: period end + F + W months (METHODS.md)."""
-    _, end = period_bounds(period, year)
-    return add_months(end, follow_up_months + waiting_months)
-
-
-def _common(suite: Suite, data_dir: str, tables_dir: str, methods_url: str) -> dict[str, Any]:
-    return {
-        "data_dir": data_dir,
-        "extract_date": suite.extract_date.isoformat() if suite.extract_date else None,
-        "yot_name": suite.yot,
-        "title": suite.title,
-        "disclosure_threshold": suite.disclosure.threshold,
-        "tables_dir": tables_dir,
-        "methods_url": methods_url,
-    }
-
-
-def _all_runs(suite: Suite, common: dict[str, Any]) -> list[NotebookRun]:
-    r = suite.reoffending
-    reoff = {"period": r.period, "follow_up_months": r.follow_up_months, "waiting_months": r.waiting_months}
-    runs = [
-        NotebookRun("data_quality.ipynb", "data_quality", "Data quality of the extract",
-                    {**common, **reoff, "cohort_years": list(r.cohort_years)}),
-    ]
-    for year in r.cohort_years:
-        runs.append(NotebookRun(
-            "reoffending_cohort.ipynb", f"reoffending_cohort_{year}",
-            f"Proven reoffending: {period_name(r.period, year)} cohort",
-            {**common, **reoff, "cohort_year": year},
-            provisional_from=cohort_complete_from(r.period, year, r.follow_up_months, r.waiting_months),
-        ))
-    runs.append(NotebookRun(
-        "targets.ipynb", "targets", "Theme 1 targets: proven reoffending",
-        {**common, **reoff, "cohort_years": list(r.cohort_years),
-         "baseline_year": r.target.baseline_year, "baseline_value": r.target.baseline_value,
-         "change_per_year": r.target.change_per_year, "target_mode": r.target.mode,
-         "targets_by_tier": r.targets_by_tier},
-        provisional_from=cohort_complete_from(r.period, r.cohort_years[-1], r.follow_up_months, r.waiting_months),
-    ))
-    if suite.evaluation is not None:
-        e = suite.evaluation
-        evaluation = {"start": e.start.isoformat(), "end": e.end.isoformat(), "follow_up_months": e.follow_up_months,
-                      "waiting_months": e.waiting_months, "seed": e.seed, "caliper": e.caliper}
-        for programme in e.programmes:
-            runs.append(NotebookRun(
-                "evaluation.ipynb", f"evaluation_{programme}", f"Programme evaluation: {PROGRAMME_TITLES[programme]}",
-                {**common, **evaluation, "programme": programme},
-            ))
-        runs.append(NotebookRun(
-            "evaluation_comparison.ipynb", "evaluation_comparison", "Programme evaluations compared",
-            {**common, **evaluation, "programmes": list(e.programmes)},
-        ))
-    if suite.first_time_entrants is not None:
-        f = suite.first_time_entrants
-        runs.append(NotebookRun(
-            "first_time_entrants.ipynb", "first_time_entrants", "Theme 1 targets: first-time entrants",
-            {**common, "period": f.period, "years": list(f.years), "baseline_year": f.target.baseline_year,
-             "change": f.target.change, "by_year": f.target.by_year, "target_mode": f.target.mode},
-        ))
-    if suite.substance_misuse is not None:
-        s = suite.substance_misuse
-        st, it = s.starts_target, s.improvement_target
-        runs.append(NotebookRun(
-            "substance_misuse.ipynb", "substance_misuse", "Theme 1 targets: substance misuse",
-            {**common, "period": s.period, "years": list(s.years),
-             "starts_baseline_year": st.baseline_year, "starts_baseline_value": st.baseline_value,
-             "starts_change_per_year": st.change_per_year, "starts_mode": st.mode,
-             "improvement_baseline_year": it.baseline_year, "improvement_baseline_value": it.baseline_value,
-             "improvement_change_per_year": it.change_per_year, "improvement_mode": it.mode},
-        ))
-    return runs
-
-
-def plan_with_notes(
-    suite: Suite,
-    *,
-    data_dir: str | Path | None = None,
-    tables_dir: str | Path = "tables",
-    methods_url: str = "methods.html",
-    notebooks_dir: str | Path = NOTEBOOKS_DIR,
-) -> Plan:
-    """Every notebook run of ``suite`` whose notebook exists in ``notebooks_dir``, with notes on the rest.
-
-    ``data_dir`` overrides the suite's ``data``; runs are in reading order (data quality, cohorts,
-    targets, evaluations, first-time entrants, substance misuse).
-    """
-    data = data_dir if data_dir is not None else suite.data
-    if data is None:
-        raise ParameterError(["no extract given: set 'data:' in the parameter file or pass --data DIR"])
-    common = _common(suite, str(data), str(tables_dir), methods_url)
-    result = Plan()
-    missing: set[str] = set()
-    for run in _all_runs(suite, common):
-        if (Path(notebooks_dir) / run.notebook).exists():
-            result.runs.append(run)
-        elif run.notebook not in missing:
-            missing.add(run.notebook)
-            result.notes.append(f"Not in this pack yet: {run.notebook} is not among the suite's notebooks, "
-                                "so its pages are left out")
-    return result
-
-
-def plan(suite: Suite, **options: Any) -> list[NotebookRun]:
-    """Every notebook run of ``suite`` and its parameter dict (see :func:`plan_with_notes`)."""
-    return plan_with_notes(suite, **options).runs

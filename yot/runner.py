@@ -1,15 +1,22 @@
-"""The suite runner: every notebook run of a parameter file, executed with papermill, rendered to a
-Steering Group pack.
+"""The suite runner: every page of a suite file, its notebook executed with papermill, checked, then
+published as the Steering Group pack.
 
 Layout of one run (``<out>/runs/<timestamp>/``)::
 
-    published/   index.html, one HTML page per notebook run (no code), methods.html, tables/*.csv
-    analyst/     the executed notebooks; analyst/failed/ holds the partial output of any that failed
+    published/   index.html, one page per notebook run (no code), methods.html, glossary.html,
+                 tables/*.csv with their metadata sidecars: only after every page and the disclosure
+                 check succeeded; never written by a notebook
+    analyst/     the executed notebooks (exact figures in cells tagged ``analyst``), tables/ (exact),
+                 failed/ (the partial output of any notebook that failed)
+    private/     each page's own output (its saved page and tables), read by the runner and later pages
     manifest.json
+    RUNNING / INTERRUPTED / FAILED   a mark while the run is going, or why it did not finish
 
-``<out>/latest`` is a symlink swapped atomically (``os.replace``) to the newest run whose notebooks all
-succeeded and whose published files passed the disclosure check, so a failed rerun never leaves a
-half-old, half-new pack.
+``<out>/latest`` is a symlink swapped atomically (``os.replace``) to the newest run whose pages all
+succeeded and whose published files passed the disclosure check. The pack is assembled in
+``.staging/`` and renamed to ``published/`` only then; a failed run keeps it as ``unpublished/``, so
+nothing that failed ever looks finished. The runner raises exceptions; the command line turns them
+into exit codes.
 """
 
 from __future__ import annotations
@@ -17,45 +24,48 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import importlib
 import json
 import os
 import platform
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from yot.params import NotebookRun, Suite, cohort_complete_from, load_suite, plan_with_notes, suite_parameters
+from yot.disclosure import check_published
+from yot.pages.registry import Run, plan
+from yot.params import Suite, load_suite, suite_parameters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-METHODS_MD = REPO_ROOT / "docs" / "methods.md"
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_SECONDS = 900
-REMOVED_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell", "yot-reset")
+REMOVED_TAGS = ("parameters", "injected-parameters", "analyst", "remove_cell", "remove-cell", "yot-reset")
+"""Cells left out of every published page: parameters, the analyst's exact figures, helpers."""
 VERSIONED_PACKAGES = ("yot", "polars", "pandas", "pyarrow", "numpy", "scipy", "statsmodels", "matplotlib",
-                      "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "pydantic")
+                      "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "pydantic", "jinja2")
 
 
 # ----------------------------------------------------------------------------------- results
 @dataclasses.dataclass
 class NotebookOutcome:
-    """What happened to one notebook run: ``ok`` only when it executed and rendered."""
+    """What happened to one notebook run: ``ok`` only when it executed, saved its page and rendered."""
 
-    run: NotebookRun
+    run: Run
     ok: bool
     seconds: float
     executed: Path | None = None
     html: Path | None = None
     error: str | None = None
-    provisional: bool = False
 
 
 @dataclasses.dataclass
@@ -74,7 +84,7 @@ class SuiteResult:
 
     @property
     def published(self) -> Path:
-        return self.run_dir / "published"
+        return self.run_dir / ("published" if self.ok else "unpublished")
 
     @property
     def analyst(self) -> Path:
@@ -87,6 +97,11 @@ class SuiteResult:
 
 class RunError(Exception):
     """A problem that stops the run before any notebook starts (bad parameters are ParameterError)."""
+
+
+class RunInterrupted(Exception):
+    """The run was stopped by Ctrl-C or SIGTERM: queued notebooks never started, running ones were
+    interrupted, the run folder is marked INTERRUPTED and ``latest`` is unchanged."""
 
 
 # ----------------------------------------------------------------------------------- kernel
@@ -109,56 +124,51 @@ def own_kernel_dir(parent: Path) -> Path:
     return root
 
 
-# ----------------------------------------------------------------------------------- execute
-def _error_text(exc: BaseException) -> str:
-    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    if ename:
-        count = getattr(exc, "exec_count", None)
-        where = f" (in cell [{count}])" if count else ""
-        return f"{ename}: {evalue}{where}"
-    return f"{type(exc).__name__}: {exc}".strip()
-
-
 RESET_SOURCE = (
     "# yot runner: this kernel may have run another notebook before; start from an empty namespace\n"
     "get_ipython().run_line_magic('reset', '-f')\n"
     "import gc as _gc; _gc.collect(); del _gc"
 )
 
-_worker = threading.local()
-_started: list[Any] = []
-_started_lock = threading.Lock()
 
+class Kernels:
+    """The warm kernels of a run: one per worker thread, reused between notebooks (each notebook still
+    starts from an empty namespace), replaced after a failure, all stopped at the end or on cancel."""
 
-def _kernel_for_this_worker(cwd: Path, reuse: bool) -> Any | None:
-    """This worker thread's warm kernel (started in ``cwd``), or None to let papermill start a fresh one.
+    def __init__(self, reuse: bool):
+        self.reuse = reuse
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        self.stopping = threading.Event()
 
-    Reusing a kernel across notebooks saves its start-up and, above all, the suite's imports (polars,
-    seaborn, scipy, statsmodels: several seconds a notebook). Each notebook still starts from an empty
-    namespace (``RESET_SOURCE``), and a kernel that saw a failure is replaced, never reused.
-    """
-    if not reuse:
-        return None
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
+    def for_this_worker(self, cwd: Path) -> Any | None:
+        if not self.reuse:
+            return None
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
-    km = getattr(_worker, "km", None)
-    if km is not None and km.has_kernel and run_sync(km.is_alive)():
+        km = getattr(self._local, "km", None)
+        if km is not None and km.has_kernel and run_sync(km.is_alive)():
+            return km
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        run_sync(km.start_kernel)(cwd=str(cwd))
+        self._local.km = km
+        with self._lock:
+            self._all.append(km)
         return km
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME)
-    run_sync(km.start_kernel)(cwd=str(cwd))
-    _worker.km = km
-    with _started_lock:
-        _started.append(km)
-    return km
 
+    def retire_this_worker(self) -> None:
+        km = getattr(self._local, "km", None)
+        self._local.km = None
+        if km is not None:
+            _shutdown(km)
 
-def _retire_worker_kernel() -> None:
-    """Drop this worker's kernel after a failure: the next notebook gets a fresh one."""
-    km = getattr(_worker, "km", None)
-    _worker.km = None
-    if km is not None:
-        _shutdown(km)
+    def shutdown(self) -> None:
+        with self._lock:
+            kms, self._all[:] = list(self._all), []
+        for km in kms:
+            _shutdown(km)
 
 
 def _shutdown(km: Any) -> None:
@@ -173,18 +183,18 @@ def _shutdown(km: Any) -> None:
             process.kill()
 
 
-def shutdown_kernels() -> None:
-    """Stop every warm kernel the runner started."""
-    with _started_lock:
-        kms, _started[:] = list(_started), []
-    for km in kms:
-        _shutdown(km)
+# ----------------------------------------------------------------------------------- execute
+def _error_text(exc: BaseException) -> str:
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        count = getattr(exc, "exec_count", None)
+        where = f" (in cell [{count}])" if count else ""
+        return f"{ename}: {str(evalue).strip().splitlines()[-1] if evalue else ''}{where}"
+    return f"{type(exc).__name__}: {exc}".strip()
 
 
-def execute_notebook(
-    run: NotebookRun, notebooks_dir: Path, analyst_dir: Path, timeout: int = CELL_TIMEOUT_SECONDS,
-    reuse_kernels: bool = True,
-) -> tuple[Path | None, str | None]:
+def execute_notebook(run: Run, notebooks_dir: Path, analyst_dir: Path, parameters: dict[str, Any],
+                     kernels: Kernels, timeout: int = CELL_TIMEOUT_SECONDS) -> tuple[Path | None, str | None]:
     """Execute one notebook run with papermill in this environment's kernel.
 
     Output goes to ``analyst/.running/`` first and is then moved to ``analyst/<name>.ipynb`` when it
@@ -197,29 +207,25 @@ def execute_notebook(
     running = analyst_dir / ".running" / f"{run.name}.ipynb"
     running.parent.mkdir(parents=True, exist_ok=True)
     try:
+        if kernels.stopping.is_set():
+            raise RunInterrupted
         notebook = nbformat.read(notebooks_dir / run.notebook, as_version=4)
-        km = _kernel_for_this_worker(notebooks_dir, reuse_kernels)
+        km = kernels.for_this_worker(notebooks_dir)
         if km is not None:
             reset = nbformat.v4.new_code_cell(RESET_SOURCE)
             reset.metadata["tags"] = ["remove_cell", "yot-reset"]
             notebook.cells.insert(0, reset)
         papermill.execute_notebook(
-            notebook,
-            str(running),
-            parameters=run.parameters,
-            kernel_name=KERNEL_NAME,
-            cwd=None if km is not None else str(notebooks_dir),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-            report_mode=False,
-            language="python",
+            notebook, str(running), parameters=parameters, kernel_name=KERNEL_NAME,
+            cwd=None if km is not None else str(notebooks_dir), progress_bar=False, log_output=False,
+            execution_timeout=timeout, report_mode=False, language="python",
             **({"km": km} if km is not None else {}),
         )
     except BaseException as exc:  # noqa: BLE001 - any failure is named and the others go on
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        _retire_worker_kernel()
+        kernels.retire_this_worker()
+        if kernels.stopping.is_set() or isinstance(exc, KeyboardInterrupt | RunInterrupted):
+            running.unlink(missing_ok=True)
+            return None, "interrupted"
         failed = analyst_dir / "failed" / f"{run.name}.ipynb"
         failed.parent.mkdir(parents=True, exist_ok=True)
         if running.exists():
@@ -231,30 +237,7 @@ def execute_notebook(
 
 
 # ----------------------------------------------------------------------------------- render
-_PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block extra_css %}<style type="text/css">{{ resources.yot_css }}
-body.jp-Notebook { padding: 0; }
-main { max-width: 1100px; }
-.jp-OutputArea-output img { max-width: 100%; height: auto; }
-</style>{% endblock extra_css %}
-{%- block body_header -%}
-<body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
-<nav class="yot-nav"><a href="index.html">Contents of the pack</a><a href="methods.html">How the figures are counted</a></nav>
-<main>
-{%- endblock body_header -%}
-{% block body_footer %}
-<footer class="yot-footer">{{ resources.yot_footer }}</footer>
-</main>
-</body>
-{% endblock body_footer %}
-"""
-
-
 def _exporter() -> Any:
-    import jinja2
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
@@ -270,36 +253,25 @@ def _exporter() -> Any:
                 ]
             return cell, resources
 
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[jinja2.DictLoader({"yot_page.html.j2": _PAGE_TEMPLATE})],
-        template_file="yot_page.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, exclude_markdown=True, embed_images=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVED_TAGS), enabled=True), enabled=True)
     exporter.register_preprocessor(DropStderr(), enabled=True)
     return exporter
 
 
-def render_html(executed: Path, html_path: Path, title: str, footer: str = "") -> None:
-    """Render an executed notebook to a self-contained HTML page with no code: inputs, prompts, the
-    parameters and injected-parameters cells and stderr are left out; figures are embedded."""
+def render_html(executed: Path, html_path: Path, title: str, *, synthetic: bool, yot: str, footer: str) -> None:
+    """Render an executed notebook to a published page: its outputs only (no code, no markdown cells,
+    no parameters, no analyst cells, no stderr), inside the pack's chrome, figures embedded."""
     import nbformat
 
-    from yot.report import PAGE_CSS
+    from yot.pages.render import document
 
     notebook = nbformat.read(executed, as_version=4)
-    notebook.metadata["title"] = title
-    body, _ = _exporter().from_notebook_node(
-        notebook, resources={"metadata": {"name": title}, "yot_css": PAGE_CSS, "yot_footer": footer}
-    )
+    body, _ = _exporter().from_notebook_node(notebook)
     html_path.parent.mkdir(parents=True, exist_ok=True)
-    body = body.replace('alt="No description has been provided for this image"',
-                        'alt="Chart: its title, axes and the text beside it say what it shows"')
-    html_path.write_text(body, encoding="utf-8")
+    html_path.write_text(document(title, body, synthetic=synthetic, yot=yot, footer=footer), encoding="utf-8")
+    os.chmod(html_path, 0o644)
 
 
 # ----------------------------------------------------------------------------------- manifest
@@ -342,95 +314,7 @@ def git_commit(repo: Path = REPO_ROOT) -> dict[str, Any] | None:
     return {"commit": commit, "uncommitted_changes": bool(dirty)}
 
 
-# ----------------------------------------------------------------------------------- the index
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def _latest(results: Sequence[Any]) -> list[Any]:
-    """Per measure, the latest complete figure, and after it the latest provisional one if newer."""
-    by_measure: dict[tuple[str, str], list[Any]] = {}
-    for result in results:
-        by_measure.setdefault((result.area, result.measure), []).append(result)
-    chosen = []
-    for rows in by_measure.values():
-        with_data = sorted((r for r in rows if r.observed is not None), key=lambda r: r.year)
-        complete = [r for r in with_data if not r.provisional]
-        pick = complete[-1:] if complete else []
-        provisional = [r for r in with_data if r.provisional and (not pick or r.year > pick[0].year)]
-        pick += provisional[-1:]
-        chosen.extend(pick or sorted(rows, key=lambda r: r.year)[-1:])
-    return chosen
-
-
-def _target_calls(extract: Any, suite: Suite, extract_date: dt.date | None) -> list[tuple[str, str, str, Callable]]:
-    """(area, module, function, call) for each Theme 1 area of the suite: ``call(f)`` runs ``f`` with
-    the suite's parameters exactly as the area's notebook does."""
-    r = suite.reoffending
-    calls: list[tuple[str, str, str, Callable]] = [(
-        "Proven reoffending", "yot.measures", "reoffending_target_results",
-        lambda f: f(extract, list(r.cohort_years), r.period, r.follow_up_months, r.waiting_months,
-                    extract_date=extract_date, baseline_year=r.target.baseline_year,
-                    baseline_value=r.target.baseline_value, change_per_year=r.target.change_per_year,
-                    mode=r.target.mode, by_tier=r.targets_by_tier),
-    )]
-    if (fte := suite.first_time_entrants) is not None:
-        calls.append((
-            "First-time entrants", "yot.fte", "fte_target_results",
-            lambda f: f(extract, list(fte.years), fte.period, baseline_year=fte.target.baseline_year,
-                        change=fte.target.change, by_year=fte.target.by_year, mode=fte.target.mode,
-                        extract_date=extract_date),
-        ))
-    if (sub := suite.substance_misuse) is not None:
-        calls.append((
-            "Substance misuse", "yot.substance", "substance_target_results",
-            lambda f: f(extract, list(sub.years), sub.period, starts_target=sub.starts_target,
-                        improvement_target=sub.improvement_target, extract_date=extract_date),
-        ))
-    return calls
-
-
-def theme1_targets(extract: Any, suite: Suite, extract_date: dt.date | None) -> tuple[list[tuple[str, Any]], list[str]]:
-    """The landing page's targets, computed with the functions the notebooks use.
-
-    Returns (sections, failures): each section is (area, latest results, or a reason there are none).
-    An area whose function is not in this version of the suite says "not yet available"; one whose
-    function fails is a named failure of the run.
-    """
-    sections: list[tuple[str, Any]] = []
-    failures: list[str] = []
-    for area, module, name, call in _target_calls(extract, suite, extract_date):
-        function = _optional(module, name)
-        if function is None:
-            sections.append((area, "Not yet available: this version of the suite does not compute it."))
-            continue
-        try:
-            results = list(call(function))
-        except Exception as exc:  # noqa: BLE001 - named in the failures, the run goes on
-            failures.append(f"targets table, {area}: {type(exc).__name__}: {exc}")
-            sections.append((area, "Could not be computed in this run (see the failures above)."))
-            continue
-        sections.append((area, _latest(results) if results else "No figures: the extract has no data for these years."))
-    return sections, failures
-
-
-def hidden_reoffending_baselines(extract: Any, suite: Suite, extract_date: dt.date | None) -> set[str]:
-    """Per-tier reoffending targets whose baseline-year tier cohort is too small to show (see
-    ``yot.report.small_tier_baselines``); empty when the measures are not available."""
-    by_year = _optional("yot.measures", "measures_by_year")
-    r = suite.reoffending
-    if by_year is None or not r.targets_by_tier:
-        return set()
-    from yot.report import small_tier_baselines
-
-    table = by_year(extract, [r.target.baseline_year], r.period, r.follow_up_months, r.waiting_months, extract_date)
-    return small_tier_baselines(table, r.target.baseline_year, suite.disclosure.threshold)
-
-
-# ----------------------------------------------------------------------------------- the run
+# ----------------------------------------------------------------------------------- folders
 def _timestamp(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ")
 
@@ -459,53 +343,56 @@ def point_latest(out: Path, run_dir: Path) -> Path:
     return latest
 
 
-def methods_markdown(methods: Path = METHODS_MD, aqa_dir: Path = REPO_ROOT / "docs" / "aqa") -> str:
-    """The methods page's text: docs/methods.md, then the assumptions and caveats log (docs/aqa/*.md)."""
-    parts = [methods.read_text(encoding="utf-8") if methods.exists() else "# Methods\n\nThe methods file is missing."]
-    if aqa_dir.is_dir():
-        parts += [p.read_text(encoding="utf-8")
-                  for p in sorted(aqa_dir.glob("*.md"))]
-    return "\n\n".join(parts)
-
-
-def _page_group(run: NotebookRun) -> str:
-    return {
-        "data_quality.ipynb": "About the data",
-        "reoffending_cohort.ipynb": "Proven reoffending, one cohort at a time",
-        "targets.ipynb": "Theme 1 targets",
-        "first_time_entrants.ipynb": "Theme 1 targets",
-        "substance_misuse.ipynb": "Theme 1 targets",
-        "evaluation.ipynb": "Do the programmes work? (matched comparisons)",
-        "evaluation_comparison.ipynb": "Do the programmes work? (matched comparisons)",
-    }.get(run.notebook, "Other reports")
-
-
-def shown_dates(suite: Suite, extract_date: dt.date | None, today: dt.date) -> set[dt.date]:
-    """Dates the pages show legitimately: period bounds, completion dates, the extract and run dates."""
-    from yot.dates import period_bounds
-
-    dates = {today} | ({extract_date} if extract_date else set())
-    r = suite.reoffending
-    sections = [(r.period, r.cohort_years)]
-    sections += [(s.period, s.years) for s in (suite.first_time_entrants, suite.substance_misuse) if s is not None]
-    for period, years in sections:
-        for year in range(min(years) - 1, max(years) + 2):
-            start, end = period_bounds(period, year)
-            dates |= {start, end, cohort_complete_from(period, year, r.follow_up_months, r.waiting_months)}
-    if suite.evaluation is not None:
-        dates |= {suite.evaluation.start, suite.evaluation.end}
-    return dates
-
-
-def _disclosure_check(published: Path, extract: Any, threshold: int, allowed: set[dt.date]) -> list[str]:
-    check = _optional("yot.disclosure", "check_published")
-    if check is None:
-        return []
+def longest_first(runs: list[Run], previous_manifest: Path | None) -> list[Run]:
+    """Runs ordered by how long each took last time, longest first (unknown ones first of all), so a
+    long notebook does not start last and hold up the end of the run. Plan order breaks ties."""
     try:
-        problems = check(published, extract, threshold, allowed_dates=sorted(allowed))
-    except Exception as exc:  # noqa: BLE001
-        return [f"disclosure check: {type(exc).__name__}: {exc}"]
-    return [f"disclosure check: {p}" for p in (problems or [])]
+        seconds = {n["name"]: float(n["seconds"]) for n in json.loads(previous_manifest.read_text())["notebooks"]}
+    except (AttributeError, OSError, ValueError, KeyError, TypeError):
+        return list(runs)
+    return sorted(runs, key=lambda r: -seconds.get(r.name, float("inf")))
+
+
+def notebooks_available(notebooks_dir: Path, runs: list[Run]) -> None:
+    """Fail closed: a missing or empty notebooks folder, or a page whose notebook is not there, is an
+    error before anything runs (an empty pack is never published)."""
+    if not notebooks_dir.is_dir() or not any(notebooks_dir.glob("*.ipynb")):
+        raise RunError(f"{notebooks_dir}: no notebooks there (give the suite's notebooks folder)")
+    missing = sorted({r.notebook for r in runs if not (notebooks_dir / r.notebook).is_file()})
+    if missing:
+        raise RunError(f"{notebooks_dir}: notebooks missing: {', '.join(missing)}")
+    if not runs:
+        raise RunError("the suite file gives no page to make")
+
+
+# ----------------------------------------------------------------------------------- cancel
+@contextmanager
+def stop_on_signals(kernels: Kernels) -> Iterator[threading.Event]:
+    """While running, Ctrl-C (SIGINT) and SIGTERM set ``stopping``: queued notebooks are not started
+    and the running kernels are shut down, so their notebooks end within seconds. Outside the main
+    thread (tests) signals are left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield kernels.stopping
+        return
+
+    def stop(signum: int, frame: Any) -> None:  # noqa: ARG001
+        if not kernels.stopping.is_set():
+            kernels.stopping.set()
+            threading.Thread(target=kernels.shutdown, daemon=True).start()
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield kernels.stopping
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+# ----------------------------------------------------------------------------------- the run
+def _footer(suite: Suite, extract_date: dt.date | None, made: dt.datetime, version: str | None) -> str:
+    status = suite.publication.status if getattr(suite, "publication", None) else "Management information"
+    when = f" Figures as at {extract_date:%-d %B %Y}." if extract_date else ""
+    return f"{suite.title}. {status}.{when} Made by yot {version} on {made:%-d %B %Y}."
 
 
 def run_suite(
@@ -519,96 +406,88 @@ def run_suite(
     progress: bool = True,
     reuse_kernels: bool = True,
 ) -> SuiteResult:
-    """Run every notebook of the suite file ``params_path`` and build the pack under ``out``.
+    """Run every page of the suite file ``params_path`` and build the pack under ``out``.
 
-    Parameters are validated first (``ParameterError``); the extract is loaded once up front
-    (``load``, by default ``yot.cli.load_for_command``, which exits 2 on a fatal load error). The
-    notebooks then run ``jobs`` at a time; each finished one is rendered to HTML. ``latest`` moves
-    only when everything succeeded.
+    Parameters are validated first (``ParameterError``); the extract is loaded and validated once up
+    front (``load``, by default :func:`yot.load.load_extract`, which also warms the validated-extract
+    cache the notebooks then read; a fatal problem raises ``LoadError``). Notebooks run ``jobs`` at a
+    time (a page that reads other pages waits for them); each writes its page into its private folder;
+    the runner renders, checks and publishes. ``latest`` moves only when everything succeeded.
+    Raises :class:`RunInterrupted` on Ctrl-C or SIGTERM.
     """
+    from yot.cohort import default_extract_date
+    from yot.extract import as_at
+
     started_wall, started = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     suite = load_suite(params_path)
     notebooks_dir = Path(notebooks_dir).resolve()
-    data = Path(data_dir if data_dir is not None else (suite.data or "")).resolve()
-    if data_dir is None and suite.data is None:
+    data = data_dir if data_dir is not None else suite.data
+    if data is None:
         raise RunError(f"{params_path}: no extract given: set 'data:' in the file or pass --data DIR")
+    data = Path(data).resolve()
+    runs = plan(suite)
+    notebooks_available(notebooks_dir, runs)
     if load is None:
-        from yot.cli import load_for_command as load
+        from yot.load import load_extract as load
     extract = load(data)
-    from yot.cohort import default_extract_date
-
     extract_date = suite.extract_date or default_extract_date(extract)
+    if suite.extract_date is not None:
+        extract = as_at(extract, suite.extract_date)
 
     out = Path(out).resolve()
     if (out / "latest").exists() and not (out / "latest").is_symlink():
         raise RunError(f"{out / 'latest'} is not a link made by yot run: move it away, then run again")
     run_dir = new_run_dir(out, started_wall)
-    published, analyst = run_dir / "published", run_dir / "analyst"
-    (published / "tables").mkdir(parents=True)
-    analyst.mkdir()
-    the_plan = plan_with_notes(suite, data_dir=data, tables_dir=published / "tables", methods_url="methods.html",
-                               notebooks_dir=notebooks_dir)
-    runs = the_plan.runs
+    (run_dir / "RUNNING").write_text(f"started {started_wall.isoformat(timespec='seconds')}\n", encoding="utf-8")
+    staging, analyst, private = run_dir / ".staging", run_dir / "analyst", run_dir / "private"
+    for folder in (staging / "tables", analyst / "tables", private):
+        folder.mkdir(parents=True)
     versions = package_versions()
-    footer = (f"{suite.title}. Made by yot {versions.get('yot')} on {started_wall:%d %B %Y} from the extract "
-              f"dated {extract_date:%d %B %Y}." if extract_date else f"{suite.title}.")
+    footer = _footer(suite, extract_date, started_wall, versions.get("yot"))
+    synthetic = bool(getattr(extract, "synthetic", False))
 
+    kernels = Kernels(reuse_kernels)
     outcomes: list[NotebookOutcome] = []
-    with tempfile.TemporaryDirectory(prefix="yot-kernel-") as kernel_tmp:
+    interrupted = False
+    with tempfile.TemporaryDirectory(prefix="yot-kernel-") as kernel_tmp, stop_on_signals(kernels) as stopping:
         previous_path = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            [str(own_kernel_dir(Path(kernel_tmp)))] + ([previous_path] if previous_path else [])
-        )
+            [str(own_kernel_dir(Path(kernel_tmp)))] + ([previous_path] if previous_path else []))
         try:
-            outcomes = _execute_all(runs, notebooks_dir, published, analyst, jobs, progress, footer, extract_date,
-                                    reuse_kernels, out / "latest" / "manifest.json")
+            outcomes = _execute_all(runs, notebooks_dir, data, private, staging, analyst, jobs, progress, kernels,
+                                    synthetic, suite.yot, footer, out / "latest" / "manifest.json")
         finally:
-            shutdown_kernels()
+            kernels.shutdown()
             if previous_path is None:
                 os.environ.pop("JUPYTER_PATH", None)
             else:
                 os.environ["JUPYTER_PATH"] = previous_path
+        interrupted = stopping.is_set()
+    if interrupted:
+        shutil.rmtree(staging, ignore_errors=True)
+        (run_dir / "RUNNING").unlink(missing_ok=True)
+        (run_dir / "INTERRUPTED").write_text("stopped by Ctrl-C or SIGTERM before it finished; nothing was published\n",
+                                             encoding="utf-8")
+        raise RunInterrupted(str(run_dir))
     outcomes.sort(key=lambda o: runs.index(o.run))
-    try:
-        (analyst / ".running").rmdir()
-    except OSError:
-        pass
+    shutil.rmtree(analyst / ".running", ignore_errors=True)
     failures = [f"{o.run.name} ({o.run.notebook}): {o.error}" for o in outcomes if not o.ok]
 
-    methods_text = methods_markdown()
-    from yot.report import PageLink, index_html, methods_page
+    from yot.pages import index as index_page
 
-    (published / "methods.html").write_text(methods_page(methods_text, footer), encoding="utf-8")
-    sections, target_failures = theme1_targets(extract, suite, extract_date)
-    failures += target_failures
+    saved = index_page.saved_pages(private, [o.run for o in outcomes if o.ok])
     try:
-        hidden = hidden_reoffending_baselines(extract, suite, extract_date)
-    except Exception as exc:  # noqa: BLE001
-        failures.append(f"targets table, baselines: {type(exc).__name__}: {exc}")
-        hidden = set()
-    provisional_areas = {area for area, results in sections if not isinstance(results, str)
-                         and any(r.provisional for r in results)}
-    area_of = {"first_time_entrants.ipynb": "First-time entrants", "substance_misuse.ipynb": "Substance misuse"}
-    pages = [
-        PageLink(o.run.title, o.html.name if o.html else None, _page_group(o.run),
-                 o.provisional or area_of.get(o.run.notebook) in provisional_areas, "ok" if o.ok else "failed")
-        for o in outcomes
-    ]
-    index_path = published / "index.html"
-
-    def write_index(failed: list[str]) -> None:
-        index_path.write_text(index_html(
-            suite_title=suite.title, yot_name=suite.yot, extract_date=extract_date, target_sections=sections,
-            pages=pages, notes=the_plan.notes, failures=failed, threshold=suite.disclosure.threshold,
-            footer=footer, hidden_baselines=hidden,
-        ), encoding="utf-8")
-
-    write_index(failures)
-    disclosure_failures = _disclosure_check(published, extract, suite.disclosure.threshold,
-                                            shown_dates(suite, extract_date, started_wall.date()))
-    if disclosure_failures:
-        failures += disclosure_failures
-        write_index(failures)
+        index_page.write_pack_pages(staging, suite, saved, runs, [o.run.name for o in outcomes if not o.ok], failures,
+                                    extract_date=extract_date, synthetic=synthetic, footer=footer)
+    except Exception as exc:  # noqa: BLE001 - named, and the run fails
+        failures.append(f"index page: {type(exc).__name__}: {exc}")
+    problems = check_published(staging, extract, suite.disclosure.threshold,
+                               allowed_dates=sorted(shown_dates(suite, extract_date, started_wall.date())))
+    failures += [f"disclosure check: {p}" for p in problems]
+    if failures:
+        index_page.write_pack_pages(staging, suite, saved, runs, [o.run.name for o in outcomes if not o.ok], failures,
+                                    extract_date=extract_date, synthetic=synthetic, footer=footer)
+    os.replace(staging, run_dir / ("unpublished" if failures else "published"))
 
     ended_wall = dt.datetime.now(dt.timezone.utc)
     manifest = {
@@ -616,6 +495,7 @@ def run_suite(
         "parameters": suite_parameters(suite),
         "data_dir": str(data),
         "extract_date": extract_date.isoformat() if extract_date else None,
+        "synthetic": synthetic,
         "inputs": input_hashes(data, getattr(extract, "files", None)),
         "notebook_sources": {n: sha256(notebooks_dir / n) for n in sorted({r.notebook for r in runs})},
         "versions": versions,
@@ -626,72 +506,104 @@ def run_suite(
         "jobs": jobs,
         "notebooks": [
             {"name": o.run.name, "notebook": o.run.notebook, "title": o.run.title, "status": "ok" if o.ok else "failed",
-             "seconds": round(o.seconds, 2), "error": o.error, "provisional": o.provisional,
-             "html": str(o.html.relative_to(run_dir)) if o.html else None,
+             "seconds": round(o.seconds, 2), "error": o.error,
+             "html": f"published/{o.run.name}.html" if o.ok and not failures else None,
              "executed": str(o.executed.relative_to(run_dir)) if o.executed else None,
              "parameters": o.run.parameters}
             for o in outcomes
         ],
-        "notes": the_plan.notes,
+        "notes": [],
         "failures": failures,
         "succeeded": not failures,
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    if not failures:
+    (run_dir / "RUNNING").unlink(missing_ok=True)
+    if failures:
+        (run_dir / "FAILED").write_text("\n".join(failures) + "\n", encoding="utf-8")
+    else:
         point_latest(out, run_dir)
-    return SuiteResult(run_dir, outcomes, failures, the_plan.notes, manifest)
+    return SuiteResult(run_dir, outcomes, failures, [], manifest)
 
 
-def _is_provisional(run: NotebookRun, extract_date: dt.date | None) -> bool:
-    if run.provisional_from is None:
-        return False
-    return extract_date is None or extract_date < run.provisional_from
+def shown_dates(suite: Suite, extract_date: dt.date | None, today: dt.date) -> set[dt.date]:
+    """Dates the pages show legitimately: period bounds, completion dates, the extract and run dates."""
+    from yot.dates import add_months, period_bounds
+
+    dates = {today} | ({extract_date} if extract_date else set())
+    r = suite.reoffending
+    sections = [(r.period, r.cohort_years)]
+    sections += [(s.period, s.years) for s in (suite.first_time_entrants, suite.substance_misuse) if s is not None]
+    for period, years in sections:
+        for year in range(min(years) - 1, max(years) + 2):
+            start, end = period_bounds(period, year)
+            dates |= {start, end, add_months(end, r.follow_up_months + r.waiting_months), add_months(end, 6)}
+    if suite.evaluation is not None:
+        dates |= {suite.evaluation.start, suite.evaluation.end}
+    return dates
 
 
-def _one(run: NotebookRun, notebooks_dir: Path, published: Path, analyst: Path, footer: str,
-         extract_date: dt.date | None, reuse_kernels: bool) -> NotebookOutcome:
+def _one(run: Run, notebooks_dir: Path, data: Path, private: Path, staging: Path, analyst: Path, kernels: Kernels,
+         synthetic: bool, yot: str, footer: str) -> NotebookOutcome:
     began = time.perf_counter()
-    provisional = _is_provisional(run, extract_date)
-    executed, error = execute_notebook(run, notebooks_dir, analyst, reuse_kernels=reuse_kernels)
+    folder = private / run.name
+    parameters = {**run.parameters, "data_dir": str(data), "output_dir": str(folder)}
+    if run.after:
+        parameters["pages_dir"] = str(private)
+    executed, error = execute_notebook(run, notebooks_dir, analyst, parameters, kernels)
+    if error is None and not (folder / f"{run.name}.page.json").is_file():
+        error = "the notebook did not save its page (page.save)"
     if error is not None:
-        return NotebookOutcome(run, False, time.perf_counter() - began, executed, None, error, provisional)
-    html_path = published / run.html_name
+        return NotebookOutcome(run, False, time.perf_counter() - began, executed, None, error)
+    html_path = staging / f"{run.name}.html"
     try:
-        render_html(executed, html_path, run.title + (" [p]" if provisional else ""), footer)
+        render_html(executed, html_path, run.title, synthetic=synthetic, yot=yot, footer=footer)
+        for csv in sorted((folder / "tables").glob("*")):
+            shutil.copy2(csv, staging / "tables" / csv.name)
+        for exact in sorted((folder / "exact").glob("*.parquet")):
+            shutil.copy2(exact, analyst / "tables" / exact.name)
     except Exception as exc:  # noqa: BLE001
         html_path.unlink(missing_ok=True)
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return NotebookOutcome(run, False, time.perf_counter() - began, executed, None, f"rendering to HTML: {detail}",
-                               provisional)
-    return NotebookOutcome(run, True, time.perf_counter() - began, executed, html_path, None, provisional)
+        return NotebookOutcome(run, False, time.perf_counter() - began, executed, None, f"rendering: {detail}")
+    return NotebookOutcome(run, True, time.perf_counter() - began, executed, html_path, None)
 
 
-def longest_first(runs: list[NotebookRun], previous_manifest: Path) -> list[NotebookRun]:
-    """Runs ordered by how long each took last time, longest first (unknown ones first of all), so a
-    long notebook does not start last and hold up the end of the run. Plan order breaks ties."""
-    try:
-        seconds = {n["name"]: float(n["seconds"]) for n in json.loads(previous_manifest.read_text())["notebooks"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return list(runs)
-    return sorted(runs, key=lambda r: -seconds.get(r.name, float("inf")))
-
-
-def _execute_all(runs: list[NotebookRun], notebooks_dir: Path, published: Path, analyst: Path, jobs: int,
-                 progress: bool, footer: str, extract_date: dt.date | None,
-                 reuse_kernels: bool = True, previous_manifest: Path | None = None) -> list[NotebookOutcome]:
+def _execute_all(runs: list[Run], notebooks_dir: Path, data: Path, private: Path, staging: Path, analyst: Path,
+                 jobs: int, progress: bool, kernels: Kernels, synthetic: bool, yot: str, footer: str,
+                 previous_manifest: Path | None = None) -> list[NotebookOutcome]:
+    """Every run, ``jobs`` at a time; a run starts once the runs it reads have finished (if one of them
+    failed, it fails too, named)."""
     from tqdm import tqdm
 
-    outcomes: list[NotebookOutcome] = []
-    bar = tqdm(total=len(runs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr,
-               dynamic_ncols=True)
+    outcomes: dict[str, NotebookOutcome] = {}
+    waiting = longest_first(runs, previous_manifest)
+    bar = tqdm(total=len(runs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    running: dict[Future[NotebookOutcome], Run] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="notebook") as pool:
-        order = longest_first(runs, previous_manifest) if previous_manifest else runs
-        futures = {pool.submit(_one, run, notebooks_dir, published, analyst, footer, extract_date, reuse_kernels): run
-                   for run in order}
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            bar.set_postfix_str(f"{outcome.run.name} {'ok' if outcome.ok else 'FAILED'}", refresh=False)
-            bar.update(1)
+        while (waiting or running) and not kernels.stopping.is_set():
+            for run in list(waiting):
+                if len(running) >= max(1, jobs):
+                    break
+                if all(n in outcomes for n in run.after):
+                    waiting.remove(run)
+                    broken = [n for n in run.after if not outcomes[n].ok]
+                    if broken:
+                        outcomes[run.name] = NotebookOutcome(run, False, 0.0, error=f"needs {', '.join(broken)}, "
+                                                                                     "which failed")
+                        bar.update(1)
+                        continue
+                    running[pool.submit(_one, run, notebooks_dir, data, private, staging, analyst, kernels,
+                                        synthetic, yot, footer)] = run
+            if not running:
+                continue
+            done, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                running.pop(future)
+                outcome = future.result()
+                outcomes[outcome.run.name] = outcome
+                bar.set_postfix_str(f"{outcome.run.name} {'ok' if outcome.ok else 'FAILED'}", refresh=False)
+                bar.update(1)
+        for future in running:  # stopping: let the interrupted ones end
+            future.result()
     bar.close()
-    return outcomes
+    return list(outcomes.values())

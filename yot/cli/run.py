@@ -3,7 +3,8 @@
 Validates the suite file, loads the extract once, runs every notebook (``--jobs`` at a time) and builds
 the Steering Group pack under ``<out>/runs/<timestamp>/``; ``<out>/latest`` points at the newest run that
 fully succeeded. Exit 0 when every notebook ran and the pack passed its checks; 1 for bad parameters;
-2 for an extract that cannot be loaded; 3 when any notebook or check failed (each named at the end).
+2 for an extract that cannot be loaded; 3 when any notebook or check failed (each named at the end);
+130 when stopped by Ctrl-C or SIGTERM (nothing published, ``latest`` unchanged).
 """
 
 from __future__ import annotations
@@ -28,9 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebooks", default=None, help="folder of the notebooks (default: the suite's notebooks/)")
 
 
+EXIT_INTERRUPTED = 130
+
+
 def run(args: argparse.Namespace) -> int:
+    from yot.load import LoadError
     from yot.params import ParameterError
-    from yot.runner import NOTEBOOKS_DIR, RunError, run_suite
+    from yot.runner import NOTEBOOKS_DIR, RunError, RunInterrupted, run_suite
 
     try:
         result = run_suite(args.params, data_dir=args.data, out=args.out, jobs=args.jobs,
@@ -40,6 +45,12 @@ def run(args: argparse.Namespace) -> int:
         for line in str(exc).splitlines():
             print(f"yot run: {line}", file=sys.stderr)
         return 1
+    except LoadError as exc:
+        print(f"yot run: {exc}", file=sys.stderr)
+        return 2
+    except (RunInterrupted, KeyboardInterrupt):
+        print("yot run: interrupted: latest unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     for note in result.notes:
         print(f"yot run: note: {note}", file=sys.stderr)
     timing = ", ".join(f"{n['name']} {n['seconds']:.1f}s" for n in result.manifest["notebooks"])
@@ -50,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         for failure in result.failures:
             print(f"  - {failure}", file=sys.stderr)
-        print(f"yot run: partial output (not for circulation): {result.index}", file=sys.stderr)
+        print(f"yot run: partial output, not for circulation: {result.index}", file=sys.stderr)
         print(f"yot run: failed notebooks' partial output: {result.analyst / 'failed'}", file=sys.stderr)
         return EXIT_FAILED
     print(f"yot run: pack ready: {result.index}", file=sys.stderr)
