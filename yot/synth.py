@@ -22,7 +22,9 @@ How the world is drawn (docs/synthetic.md says more):
    probability: their offences committed in the 12 months after the programme start are removed. The
    world without the programme is the same draws with that removal undone, so the counterfactual of
    every treated person is known exactly and the true effect on the treated is measured on both worlds
-   with the suite's own reoffending and first-time-entrant rules.
+   with METHODS.md's reoffending and first-time-entrant rules, written again in this module rather than
+   taken from the engine it checks (the truth stays independent of the code under test; only the
+   calibration report below uses :mod:`yot.cohort`).
 3. The rest: Asset assessments before court outcomes, substance-misuse episodes (calibrated counts),
    end reviews (calibrated share reduced or discontinued), other programmes without effects, and the
    mid-year population.
@@ -42,7 +44,7 @@ from yot.contract import CUSTODY_OUTCOMES, OUTCOME_TIER, TABLE_ORDER, TABLES, TI
 
 SYNTH_TABLES: tuple[str, ...] = tuple(name for name in TABLE_ORDER if name != "comparators")
 """The tables of a one-YOT synthetic extract: every contract table but the published comparators."""
-from yot.cohort import index_events, reoffending
+from yot.cohort import reoffending
 from yot.dates import add_months, add_months_expr, age_at, calendar_year, financial_year
 from yot.extract import SYNTHETIC_MARKER, make_extract
 
@@ -892,13 +894,18 @@ def _period_members(people: pl.DataFrame, offences: pl.DataFrame,
                     periods: dict[str, tuple[dt.date, dt.date]]) -> pl.DataFrame:
     """Cohort members of every period at once (METHODS.md "Index event and cohort"), with their
     one-year reoffending (F=12, W=6): columns period, person_id, offence_id, index_date, outcome,
-    reoffended. The same rules as :mod:`yot.cohort`, written for many periods in one query (each index
-    date falls in at most one calendar and one financial year)."""
+    reoffended. METHODS.md's rules written again here, for many periods in one query (each index
+    date falls in at most one calendar and one financial year), on purpose apart from :mod:`yot.cohort`:
+    the truth that checks the evaluation must not share the code it checks (a mistake in the engine
+    would otherwise be planted in the truth too). Only the calibration report uses the engine."""
     key = {s.year * 10 + s.month: label for label, (s, _) in periods.items()}  # month 1 or 4
     year = pl.col("index_date").dt.year().cast(pl.Int64)
     fy = year - (pl.col("index_date").dt.month() < 4).cast(pl.Int64)
     members = (
-        index_events(offences)
+        offences.lazy()
+        .with_columns(index_date=pl.when(pl.col("outcome").is_in(list(CUSTODY_OUTCOMES)))
+                      .then(pl.col("release_date")).otherwise(pl.col("outcome_date")))
+        .filter(pl.col("index_date").is_not_null())
         .join(people.lazy().select("person_id", "date_of_birth"), on="person_id")
         .filter(age_at(pl.col("date_of_birth"), pl.col("index_date")).is_between(10, 17))
         .with_columns(period=pl.concat_list(year * 10 + 1, fy * 10 + 4))
