@@ -117,3 +117,29 @@ def test_python_dash_m(tmp_path: Path) -> None:
                            "--end", "2006-03-31", "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["fte"] == 2
+
+
+def test_csv_is_tidy_one_row_per_group_with_plain_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import io
+
+    target = tmp_path / "fte.csv"
+    code = main(["fte", "--data", str(extract_dir(tmp_path / "x", [2005])), "--start", "2005-04-01",
+                 "--end", "2006-03-31", "--csv", str(target)])
+    assert code == 0 and "First-time entrants aged 10 to 17" in capsys.readouterr().out  # the summary still printed
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert len(rows) == 1 + 3 + 8 + 6  # all, sexes, ages 10-17, ethnicities
+    assert rows[0] == {"period_start": "2005-04-01", "period_end": "2006-03-31", "breakdown": "all", "group": "all",
+                       "fte": "2", "population": "2000", "rate_per_100k": "100.0"}
+    male = next(r for r in rows if r["breakdown"] == "sex" and r["group"] == "M")
+    assert (male["fte"], male["population"], float(male["rate_per_100k"])) == ("1", "800", 125.0)
+    unknown = next(r for r in rows if r["breakdown"] == "sex" and r["group"] == "U")
+    assert (unknown["population"], unknown["rate_per_100k"]) == ("", "")  # no population: empty, not 0
+
+
+def test_csv_on_standard_output_replaces_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["fte", "--data", str(extract_dir(tmp_path / "x", [2005])), "--start", "2005-04-01",
+                 "--end", "2006-03-31", "--csv", "-"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("period_start,period_end,breakdown,group,fte,population,rate_per_100k\n")
+    assert "First-time entrants" not in out

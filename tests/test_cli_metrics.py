@@ -141,3 +141,51 @@ def test_runs_as_a_module(tmp_path: Path) -> None:
                           cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["reoffences"] == 1
+
+
+def test_csv_on_standard_output_is_tidy_one_row_per_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import io
+
+    code = main(metrics(extract_dir(tmp_path / "x"), "--csv"))
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    # all, 4 tiers, 3 sexes, 2 age bands, 6 ethnicities: one row each, nothing else on stdout
+    assert len(rows) == 1 + 4 + 3 + 2 + 6
+    first = rows[0]
+    assert (first["breakdown"], first["group"], first["cohort_size"], first["reoffenders"]) == ("all", "all", "2", "1")
+    assert float(first["binary_rate"]) == 0.5 and first["complete"] == "false"
+    low, high = wilson_interval(1, 2)
+    assert float(first["binary_rate_ci_low"]) == pytest.approx(low) and float(first["binary_rate_ci_high"]) == pytest.approx(high)
+    custody = next(r for r in rows if r["group"] == "custody")
+    assert (custody["breakdown"], custody["cohort_size"], custody["reoffenders"], custody["reoffences_per_reoffender"]) == (
+        "tier", "1", "0", "")  # no reoffender: an empty cell, not 0
+    assert first["period_start"] == "2005-01-01" and first["follow_up_months"] == "12"
+
+
+def test_csv_to_a_file_keeps_the_summary_on_standard_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "m.csv"
+    code = main(metrics(extract_dir(tmp_path / "x"), "--json", "--csv", str(target)))
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["cohort_size"] == 2
+    assert target.read_text().splitlines()[0].startswith("period_start,period_end,follow_up_months")
+    assert len(target.read_text().splitlines()) == 1 + 16
+
+
+def test_csv_and_json_both_on_standard_output_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(metrics(extract_dir(tmp_path / "x"), "--json", "--csv"))
+    out = capsys.readouterr()
+    assert code == 1 and out.out == "" and "give --csv a FILE" in out.err
+
+
+def test_csv_to_a_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(metrics(extract_dir(tmp_path / "x"), "--csv", str(tmp_path / "no" / "such" / "m.csv")))
+    assert code == 1 and "cannot write the CSV" in capsys.readouterr().err
+
+
+def test_write_csv_refuses_values_that_are_not_plain() -> None:
+    from yot.cli import write_csv
+
+    with pytest.raises(TypeError, match="not a plain value"):
+        write_csv([{"a": [1, 2]}], "-")

@@ -7,10 +7,12 @@ Each command lives in its own module of this package with ``add_arguments(parser
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import importlib
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +78,61 @@ def load_for_command(
                 file=sys.stderr,
             )
     return extract if extract_date is None else as_at(extract, extract_date)
+
+
+def add_csv_argument(parser: argparse.ArgumentParser) -> None:
+    """Give a command ``--csv [FILE]``: its figures as a tidy CSV (one row per group or measure, plain
+    numbers). No FILE, or ``-``, writes the CSV to standard output instead of the readable summary."""
+    parser.add_argument("--csv", nargs="?", const="-", default=None, metavar="FILE",
+                        help="also write the figures as a tidy CSV to FILE (no FILE or '-': standard output, "
+                             "instead of the summary)")
+
+
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float | str):
+        return value
+    raise TypeError(f"not a plain value for a CSV cell: {value!r}")
+
+
+def write_csv(rows: Sequence[Mapping[str, object]], destination: str) -> None:
+    """Write tidy ``rows`` (dicts of plain values: numbers, text, dates, None for empty) as CSV to
+    ``destination`` (a file name, or ``-`` for standard output) with the csv module. The columns are
+    every key, in the order they first appear. A file that cannot be written is a :class:`UsageError`."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    body = [{key: _csv_value(row.get(key)) for key in columns} for row in rows]
+
+    def write(handle) -> None:  # noqa: ANN001
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(body)
+
+    if destination == "-":
+        write(sys.stdout)
+        return
+    try:
+        with open(destination, "w", newline="", encoding="utf-8") as handle:
+            write(handle)
+    except OSError as exc:
+        raise UsageError(f"cannot write the CSV to {destination}: {exc.strerror}") from None
+
+
+def emit(args: argparse.Namespace, result: Mapping[str, object], text: str,
+         rows: Sequence[Mapping[str, object]]) -> None:
+    """Print a command's result the way it was asked for: ``--json`` (the JSON), ``--csv`` (tidy
+    ``rows``; on standard output they replace the summary) or the readable ``text``."""
+    to_stdout = getattr(args, "csv", None) == "-"
+    if to_stdout and getattr(args, "json", False):
+        raise UsageError("--json and --csv to standard output cannot both be printed: give --csv a FILE")
+    if getattr(args, "csv", None) is not None:
+        write_csv(rows, args.csv)
+    if not to_stdout:
+        print(json.dumps(result, indent=2) if getattr(args, "json", False) else text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from yot.cli._dates import iso_date
@@ -14,6 +13,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", required=True, type=iso_date)
     parser.add_argument("--end", required=True, type=iso_date)
     parser.add_argument("--json", action="store_true")
+    from yot.cli import add_csv_argument
+
+    add_csv_argument(parser)
 
 
 def _rate(value: float | None) -> str:
@@ -40,13 +42,24 @@ def summary_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def tidy_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per group (``all`` first, then every group of every breakdown): first-time entrants,
+    the population aged 10 to 17 and the rate per 100,000, as plain numbers (``--csv``)."""
+    period = {"period_start": result["period"]["start"], "period_end": result["period"]["end"]}
+    rows = [{**period, "breakdown": "all", "group": "all", "fte": result["fte"],
+             "population": result["population_10_17"], "rate_per_100k": result["rate_per_100k"]}]
+    rows += [{**period, "breakdown": b, "group": g, "fte": m["fte"], "population": m["population"],
+              "rate_per_100k": m["rate_per_100k"]} for b, groups in result["by"].items() for g, m in groups.items()]
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
-    from yot.cli import UsageError, load_for_command
+    from yot.cli import UsageError, emit, load_for_command
     from yot.fte import fte_summary
 
     if args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
     extract = load_for_command(args.data)
     result = fte_summary(extract, args.start, args.end)
-    print(json.dumps(result, indent=2) if args.json else summary_text(result))
+    emit(args, result, summary_text(result), tidy_rows(result))
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from yot.cli._dates import iso_date, non_negative_int
@@ -17,6 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--waiting-months", type=non_negative_int, default=6)
     parser.add_argument("--extract-date", type=iso_date, default=None)
     parser.add_argument("--json", action="store_true")
+    from yot.cli import add_csv_argument
+
+    add_csv_argument(parser)
 
 
 def _rate(value: float | None) -> str:
@@ -50,8 +52,28 @@ def summary_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+MEASURES = ("cohort_size", "reoffenders", "reoffences", "binary_rate", "frequency_rate", "reoffences_per_reoffender")
+
+
+def tidy_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per group (``all`` first, then every group of every breakdown) with the cohort's
+    settings and its measures as plain numbers (``--csv``)."""
+    setting = {"period_start": result["period"]["start"], "period_end": result["period"]["end"],
+               "follow_up_months": result["follow_up_months"], "waiting_months": result["waiting_months"],
+               "extract_date": result["extract_date"], "complete": result["complete"]}
+
+    def row(breakdown: str, group: str, m: dict[str, Any]) -> dict[str, Any]:
+        low, high = m["binary_rate_ci"]
+        return {**setting, "breakdown": breakdown, "group": group, **{k: m[k] for k in MEASURES},
+                "binary_rate_ci_low": low, "binary_rate_ci_high": high}
+
+    rows = [row("all", "all", result)]
+    rows += [row(b, g, m) for b, groups in result["by"].items() for g, m in groups.items()]
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
-    from yot.cli import UsageError, load_for_command
+    from yot.cli import UsageError, emit, load_for_command
     from yot.measures import cohort_metrics
 
     if args.start > args.end:
@@ -59,5 +81,5 @@ def run(args: argparse.Namespace) -> int:
     extract = load_for_command(args.data, tables=("people", "offences"), extract_date=args.extract_date)
     result = cohort_metrics(extract, args.start, args.end, args.follow_up_months, args.waiting_months,
                             args.extract_date)
-    print(json.dumps(result, indent=2) if args.json else summary_text(result))
+    emit(args, result, summary_text(result), tidy_rows(result))
     return 0
