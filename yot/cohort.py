@@ -7,6 +7,8 @@ collects once. Periods are inclusive of both ends.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
 
 import polars as pl
 
@@ -131,26 +133,74 @@ def reoffending(
 
     Adds to the member columns: ``reoffences`` (count), ``reoffended`` (at least one reoffence) and
     ``days_to_first_reoffence`` (offence_date of the first reoffence minus the index date; null for
-    non-reoffenders).
+    non-reoffenders). :func:`cohort_members` for the one period.
     """
-    members = cohort(extract, start, end)
-    per_person = (
-        reoffences(extract, members, follow_up_months, waiting_months)
-        .group_by("person_id")
-        .agg(
-            reoffences=pl.len().cast(pl.Int64),
-            first_reoffence_date=pl.col("offence_date").min(),
-        )
+    check_period(start, end)
+    return cohort_members(extract, [("", start, end)], follow_up_months, waiting_months).drop("period")
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    """A period must not start after it ends."""
+    if start > end:
+        raise ValueError(f"the period starts ({start}) after it ends ({end})")
+
+
+def cohort_members(
+    extract: Extract,
+    periods: Sequence[tuple[str, dt.date, dt.date]],
+    follow_up_months: int = 12,
+    waiting_months: int = 6,
+) -> pl.DataFrame:
+    """The members of several cohorts with their reoffending, stacked, with a ``period`` column.
+
+    The one implementation of the cohort and its reoffending that every count uses
+    (:func:`reoffending` is this for one period); a test holds the stacked periods equal to each
+    period alone. Fast for many periods:
+
+    - the index dates are worked out once (:func:`index_events`); each period's events are stacked
+      with a period key and the cohort rule (:func:`index_offences`, which :func:`cohort` uses too)
+      picks every period's index offences in one sort;
+    - the reoffences (:func:`reoffences`) are found once for every distinct
+      (person, index offence, index date) of all the periods: they depend on nothing else, so a
+      member of two overlapping periods with the same index date shares them.
+
+    The periods' cohorts are collected together (in parallel), then the reoffences, once. Rows come
+    in the order of ``periods``, then by person_id.
+    """
+    for _, start, end in periods:
+        check_period(start, end)
+    if not periods:  # the same columns and types, from one period of an emptied extract
+        nothing = replace(extract, offences=extract.offences.clear(), people=extract.people.clear())
+        return cohort_members(nothing, [("", dt.date(2000, 1, 1), dt.date(2000, 1, 1))]).clear()
+    events = index_events(extract.offences).collect()
+    stacked = pl.concat(
+        [events.lazy().filter(pl.col("index_date").is_between(start, end, closed="both"))
+         .with_columns(_period=pl.lit(i, dtype=pl.Int32)) for i, (_, start, end) in enumerate(periods)],
+        how="vertical",
+    )
+    labels = pl.DataFrame({"_period": list(range(len(periods))), "period": [label for label, _, _ in periods]},
+                          schema={"_period": pl.Int32, "period": pl.String})
+    members = (
+        index_offences(stacked, extract.people, by=("_period",))
+        .join(labels.lazy(), on="_period", how="left", maintain_order="left")
+        .select("period", *MEMBER_COLUMNS)
+        .collect()
+    )
+    keys = members.lazy().select("person_id", "offence_id", "index_date").unique()
+    per_index = (
+        reoffences(extract, keys, follow_up_months, waiting_months)
+        .group_by("person_id", "index_date")
+        .agg(reoffences=pl.len().cast(pl.Int64), first_reoffence_date=pl.col("offence_date").min())
     )
     return (
-        members.join(per_person, on="person_id", how="left")
+        members.lazy()
+        .join(per_index, on=["person_id", "index_date"], how="left", maintain_order="left")
         .with_columns(
             reoffences=pl.col("reoffences").fill_null(0),
             reoffended=pl.col("reoffences").fill_null(0) > 0,
             days_to_first_reoffence=(pl.col("first_reoffence_date") - pl.col("index_date")).dt.total_days(),
         )
-        .drop("first_reoffence_date")
-        .sort("person_id")
+        .select("period", *MEMBER_COLUMNS, "reoffences", "reoffended", "days_to_first_reoffence")
         .collect()
     )
 

@@ -5,7 +5,7 @@ Every function here takes the cohort members as :func:`yot.cohort.reoffending` g
 member with ``reoffended``, ``reoffences`` and ``days_to_first_reoffence``) or the extract itself.
 The counting is one polars ``group_by`` over (period, breakdown, group) (and one more over the
 reoffenders for the days to first reoffence); all periods' cohorts are picked in one query
-(:func:`cohort_members`), and the only Python loop runs over the handful of groups that come out,
+(:func:`yot.cohort.cohort_members`), and the only Python loop runs over the handful of groups that come out,
 to attach Wilson intervals.
 
 Breakdowns always list every category of the data contract, in contract order, even when no member
@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -27,12 +26,10 @@ from statsmodels.stats.power import NormalIndPower
 
 from yot.cohort import (
     AGE_BANDS,
-    MEMBER_COLUMNS,
+    check_period,
+    cohort_members,
     default_extract_date,
-    index_events,
-    index_offences,
     is_complete,
-    reoffences,
     reoffending,
 )
 from yot.contract import ETHNICITIES, SEXES, TIER_ORDER
@@ -238,11 +235,6 @@ def headline(measures_dict: dict[str, Any]) -> dict[str, Any]:
     return {key: measures_dict[key] for key in HEADLINE_KEYS}
 
 
-def _check_period(start: dt.date, end: dt.date) -> None:
-    if start > end:
-        raise ValueError(f"the period starts ({start}) after it ends ({end})")
-
-
 def cohort_metrics(
     extract: Extract,
     start: dt.date,
@@ -256,7 +248,7 @@ def cohort_metrics(
     Exact figures (analyst-facing, no suppression). ``extract_date`` defaults to the latest
     outcome_date in the extract; ``complete`` says whether the cohort's figures are final.
     """
-    _check_period(start, end)
+    check_period(start, end)
     members = reoffending(extract, start, end, follow_up_months, waiting_months)
     as_of = extract_date if extract_date is not None else default_extract_date(extract)
     rows = group_counts(members)
@@ -273,66 +265,6 @@ def cohort_metrics(
         **headline(overall),
         "by": by,
     }
-
-
-def cohort_members(
-    extract: Extract,
-    periods: Sequence[tuple[str, dt.date, dt.date]],
-    follow_up_months: int = 12,
-    waiting_months: int = 6,
-) -> pl.DataFrame:
-    """The members of several cohorts with their reoffending, stacked, with a ``period`` column.
-
-    Row for row what :func:`yot.cohort.reoffending` gives for each period (a test holds them equal),
-    computed with the same rule functions but faster for many periods:
-
-    - the index dates are worked out once (:func:`yot.cohort.index_events`); each period's events
-      are stacked with a period key and the cohort rule (:func:`yot.cohort.index_offences`, which
-      :func:`yot.cohort.cohort` uses too) picks every period's index offences in one sort;
-    - the reoffences (:func:`yot.cohort.reoffences`) are found once for every distinct
-      (person, index offence, index date) of all the periods: they depend on nothing else, so a
-      member of two overlapping periods with the same index date shares them.
-
-    The periods' cohorts are collected together (in parallel), then the reoffences, once. Rows come
-    in the order of ``periods``, then as :func:`yot.cohort.cohort` gives them (by person_id).
-    """
-    for _, start, end in periods:
-        _check_period(start, end)
-    nothing = replace(extract, offences=extract.offences.clear(), people=extract.people.clear())
-    schema = {"period": pl.String, **reoffending(nothing, dt.date(2000, 1, 1), dt.date(2000, 1, 1)).schema}
-    if not periods:
-        return pl.DataFrame(schema=schema)
-    events = index_events(extract.offences).collect()
-    stacked = pl.concat(
-        [events.lazy().filter(pl.col("index_date").is_between(start, end, closed="both"))
-         .with_columns(_period=pl.lit(i, dtype=pl.Int32)) for i, (_, start, end) in enumerate(periods)],
-        how="vertical",
-    )
-    labels = pl.DataFrame({"_period": list(range(len(periods))), "period": [label for label, _, _ in periods]},
-                          schema={"_period": pl.Int32, "period": pl.String})
-    members = (
-        index_offences(stacked, extract.people, by=("_period",))
-        .join(labels.lazy(), on="_period", how="left", maintain_order="left")
-        .select("period", *MEMBER_COLUMNS)
-        .collect()
-    )
-    keys = members.lazy().select("person_id", "offence_id", "index_date").unique()
-    per_index = (
-        reoffences(extract, keys, follow_up_months, waiting_months)
-        .group_by("person_id", "index_date")
-        .agg(reoffences=pl.len().cast(pl.Int64), first_reoffence_date=pl.col("offence_date").min())
-    )
-    return (
-        members.lazy()
-        .join(per_index, on=["person_id", "index_date"], how="left", maintain_order="left")
-        .with_columns(
-            reoffences=pl.col("reoffences").fill_null(0),
-            reoffended=pl.col("reoffences").fill_null(0) > 0,
-            days_to_first_reoffence=(pl.col("first_reoffence_date") - pl.col("index_date")).dt.total_days(),
-        )
-        .select(list(schema))
-        .collect()
-    )
 
 
 def measures_table(
