@@ -49,6 +49,49 @@ RIDGE_ALPHA = 0.01
 
 # ============================================================================ the matching engine
 @dataclass(frozen=True)
+class Design:
+    """How the match was made (METHODS.md: the fixed sequence of designs, chosen on balance alone).
+
+    ``neighbours``: M, the nearest comparison people each treated person is matched to (ties at the
+    M-th distance share the last places); ``exact``: columns matched exactly (the pool is first cut to
+    the strata that have treated people); ``distance``: ``"logit"`` (distance on the logit of the
+    propensity score) or ``"mahalanobis"`` (Mahalanobis distance on the characteristics among the
+    comparison people inside the logit caliper); ``step``: 1-9, the place in the sequence (0 when the
+    caller fixed the design); ``stage``: 1 (logit), 2 (exact), 3 (Mahalanobis); ``balanced``: every
+    |SMD| after matching below 0.10; ``max_abs_smd``: the largest |SMD| after matching.
+    """
+
+    neighbours: int
+    exact: tuple[str, ...] = ()
+    distance: str = "logit"
+    step: int = 0
+    stage: int = 1
+    balanced: bool = False
+    max_abs_smd: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"neighbours": self.neighbours, "exact": list(self.exact), "distance": self.distance,
+                "step": self.step, "stage": self.stage, "balanced": self.balanced,
+                "max_abs_smd": self.max_abs_smd}
+
+
+@dataclass(frozen=True)
+class SurvivalDifference:
+    """Time to first reoffence on the match: the share not reoffended by ``day`` in each group
+    (Kaplan-Meier; the comparison weighted by its match weights), treated minus comparison with its
+    95% interval (Greenwood-type variance, weighted), and the weighted log-rank p-value."""
+
+    day: int
+    treated: float | None
+    comparison: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    logrank_p_value: float | None
+
+
+@dataclass(frozen=True)
 class Effect:
     """A treated-minus-comparison difference of one outcome on one match, with its 95% interval."""
 
@@ -64,10 +107,17 @@ class Effect:
 class MatchedComparison:
     """The result of a matched comparison (see :func:`matched_comparison`).
 
-    ``pairs`` has one row per matched treated person: ``treated_row`` and ``comparison_row`` are
-    0-based row positions in the frame given, ``distance`` the gap in the logit. ``weights`` gives,
-    per row of the frame, how often the row is used in the match (1 for a matched treated person,
-    the number of treated people it stands in for for a comparison person, else 0).
+    ``pairs`` has one row per (matched treated person, comparison person matched to them):
+    ``treated_row`` and ``comparison_row`` are 0-based row positions in the frame given,
+    ``distance`` the gap in the design's distance, ``weight`` the comparison person's share of that
+    treated person (1/M, or shared equally among people tied at the M-th distance; the weights of
+    each treated person add up to 1). ``weights`` gives, per row of the frame, its weight in the
+    match (1 for a matched treated person, the sum of its shares for a comparison person, else 0).
+    ``design``: the design used (:class:`Design`); ``designs_tried``: one row per design looked at
+    in the sequence with its largest |SMD|. ``adjusted_*``: the bias-adjusted difference (a linear
+    model of the outcome fitted in the matched comparison group corrects each pair).
+    ``e_value``/``e_value_ci``: for a 0/1 outcome, the E-value of the risk ratio and of its interval
+    bound nearer 1 (VanderWeele and Ding 2017).
     """
 
     effect: float | None
@@ -91,6 +141,14 @@ class MatchedComparison:
     model: str = "none"
     covariates_used: tuple[str, ...] = ()
     dropped_covariates: tuple[str, ...] = ()
+    design: Design | None = None
+    adjusted_effect: float | None = None
+    adjusted_ci_low: float | None = None
+    adjusted_ci_high: float | None = None
+    adjusted_p_value: float | None = None
+    e_value: float | None = None
+    e_value_ci: float | None = None
+    designs_tried: pl.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_unmatched_treated(self) -> int:
@@ -275,7 +333,7 @@ def caliper_width(logit: np.ndarray, treated: np.ndarray, caliper: float = 0.2) 
 
 def nearest_neighbour_match(
     logit: np.ndarray, treated: np.ndarray, width: float, seed: int = 0
-) -> pl.DataFrame:
+) -> pl.DataFrame:  # TODO(v2): tie sharing, M neighbours
     """1:1 nearest-neighbour matching on the logit, with replacement, within ``width``.
 
     Each treated person gets the comparison person whose logit is nearest; a comparison person may
@@ -401,7 +459,9 @@ def matched_comparison(
     outcome: str,
     covariates: Sequence[str],
     caliper: float = 0.2,
-    seed: int = 0,
+    neighbours: int | str = "auto",
+    exact: Sequence[str] | None = None,
+    distance: str = "logit",
 ) -> MatchedComparison:
     """Propensity-score matched comparison of ``outcome`` between treated people and a comparison pool.
 
@@ -435,7 +495,7 @@ def matched_comparison(
         )
     logit, model = propensity_logit(x, treated)
     width = caliper_width(logit, treated, caliper)
-    pairs = nearest_neighbour_match(logit, treated, width, seed)
+    pairs = nearest_neighbour_match(logit, treated, width)
     w = match_weights(pairs, df.height)
     eff = matched_effect(y, pairs)
     return MatchedComparison(
@@ -672,7 +732,12 @@ class ProgrammeEvaluation:
     ``ci_low``, ``ci_high``, ``p_value``, ``naive_treated``, ``naive_comparison``, ``naive_difference``).
     ``before_after``: the matched treated people's offending in the 12 months before vs after the index
     date (none for YISP). ``survival``: Kaplan-Meier curves of the matched groups (``group``, ``day``,
-    ``surviving``). ``population``: the row-level frame (analyst use only; never shown).
+    ``surviving``). ``time_to_reoffence``: the difference in the share not reoffended (YISP: not
+    entered) at 365 days with its interval and the weighted log-rank p-value. ``population``: the
+    row-level frame (analyst use only; never shown). ``extract_date``: the day the figures are as at;
+    ``complete``: False while the follow-up and waiting period after the period's end run past it
+    (the figures are then provisional). The outcomes table also has ``adjusted_difference``,
+    ``adjusted_ci_low``, ``adjusted_ci_high``, ``adjusted_p_value`` (bias-adjusted check).
     """
 
     programme: str
@@ -687,6 +752,9 @@ class ProgrammeEvaluation:
     survival: pl.DataFrame
     population: pl.DataFrame = field(repr=False)
     notes: tuple[str, ...] = ()
+    time_to_reoffence: SurvivalDifference | None = None
+    extract_date: dt.date | None = None
+    complete: bool = False
 
     @property
     def indicative_only(self) -> bool:
@@ -786,8 +854,11 @@ def evaluate_programme(
     end: dt.date,
     follow_up_months: int = 12,
     waiting_months: int = 6,
-    seed: int = 0,
+    seed: int | None = None,
     caliper: float = 0.2,
+    *,
+    neighbours: int | str = "auto",
+    extract_date: dt.date | None = None,
 ) -> ProgrammeEvaluation:
     """Evaluate ``programme`` (ISSP, referral_order, restorative_justice, YISP) over ``start..end``.
 
@@ -821,7 +892,8 @@ def evaluate_programme(
         outcome = "reoffending"
     main_col = measures[0][1]
     pop = pop.with_columns(pl.col(main_col).cast(pl.Float64).alias("_y"))
-    match = matched_comparison(pop, "treated", "_y", covariates, caliper=caliper, seed=seed)
+    del seed  # accepted for old callers; no effect: tied comparison people share the match
+    match = matched_comparison(pop, "treated", "_y", covariates, caliper=caliper, neighbours=neighbours)
     pop = pop.drop("_y")
     if match.dropped_covariates:
         notes.append("Left out as the same for everyone evaluated: " + ", ".join(match.dropped_covariates) + ".")
@@ -899,6 +971,68 @@ def plain_words(evaluation: ProgrammeEvaluation, threshold: int | None = None) -
     return text
 
 
+# ============================================================================ sensitivity, several tests
+def e_value(risk_ratio: float | None) -> float | None:
+    """The E-value of a risk ratio (VanderWeele and Ding 2017): RR + sqrt(RR (RR - 1)), with a ratio
+    below 1 inverted first. 1 for a ratio of 1; None when there is no ratio."""
+    if risk_ratio is None or not math.isfinite(risk_ratio) or risk_ratio <= 0:
+        return None
+    rr = 1 / risk_ratio if risk_ratio < 1 else risk_ratio
+    return float(rr + math.sqrt(rr * (rr - 1)))
+
+
+def e_values(
+    treated_mean: float | None, comparison_mean: float | None, ci_low: float | None, ci_high: float | None
+) -> tuple[float | None, float | None]:
+    """E-values of the risk ratio treated / comparison of a 0/1 outcome and of the interval bound
+    nearer 1. The ratio's interval is the difference's interval over the comparison rate
+    (1 + bound / comparison rate, the comparison rate held at its matched value); an interval
+    that includes a ratio of 1 gives an E-value of 1 for the bound."""
+    if treated_mean is None or not comparison_mean or comparison_mean <= 0:
+        return None, None
+    rr = treated_mean / comparison_mean
+    point = e_value(rr) if rr > 0 else None
+    if ci_low is None or ci_high is None:
+        return point, None
+    lo, hi = 1 + ci_low / comparison_mean, 1 + ci_high / comparison_mean
+    if lo <= 1 <= hi:
+        return point, 1.0
+    bound = hi if hi < 1 else lo
+    return point, e_value(bound) if bound > 0 else None
+
+
+def holm_adjusted(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm-adjusted p-values (statsmodels ``multipletests``, method ``holm``) of the p-values given,
+    in the same order; a missing p-value stays missing and is not counted as a test."""
+    from statsmodels.stats.multitest import multipletests
+
+    present = [i for i, p in enumerate(p_values) if p is not None and math.isfinite(p)]
+    out: list[float | None] = [None] * len(p_values)
+    if present:
+        adjusted = multipletests([float(p_values[i]) for i in present], method="holm")[1]  # type: ignore[arg-type]
+        for i, q in zip(present, adjusted, strict=True):
+            out[i] = float(q)
+    return out
+
+
+def primary_tests(evaluations: Sequence[ProgrammeEvaluation]) -> pl.DataFrame:
+    """The primary outcome of each programme with its p-value and the Holm-adjusted one across the
+    programmes given (``programme``, ``measure``, ``difference``, ``p_value``, ``holm_p_value``);
+    ``tests``: how many primary tests were made (programmes with a p-value)."""
+    rows = []
+    for ev in evaluations:
+        first = ev.outcomes.row(0, named=True) if ev.outcomes.height else {}
+        rows.append({"programme": ev.programme, "measure": first.get("measure"),
+                     "difference": first.get("difference"), "p_value": first.get("p_value")})
+    holm = holm_adjusted([r["p_value"] for r in rows])
+    tests = sum(q is not None for q in holm)
+    return pl.DataFrame(
+        [{**r, "holm_p_value": q, "tests": tests} for r, q in zip(rows, holm, strict=True)],
+        schema={"programme": pl.String, "measure": pl.String, "difference": pl.Float64, "p_value": pl.Float64,
+                "holm_p_value": pl.Float64, "tests": pl.Int64},
+    )
+
+
 def cli_summary(evaluation: ProgrammeEvaluation) -> dict[str, Any]:
     """The analyst-facing JSON of ``yot evaluate`` (exact figures)."""
     m = evaluation.match
@@ -919,4 +1053,16 @@ def cli_summary(evaluation: ProgrammeEvaluation) -> dict[str, Any]:
         "max_abs_smd_before": m.max_abs_smd_before,
         "max_abs_smd_after": m.max_abs_smd_after,
         "indicative_only": evaluation.indicative_only,
+        "period": {"start": evaluation.start.isoformat(), "end": evaluation.end.isoformat()},
+        "extract_date": None if evaluation.extract_date is None else evaluation.extract_date.isoformat(),
+        "complete": evaluation.complete,
+        "design": None if m.design is None else m.design.as_dict(),
+        "adjusted_effect": m.adjusted_effect,
+        "adjusted_ci_low": m.adjusted_ci_low,
+        "adjusted_ci_high": m.adjusted_ci_high,
+        "e_value": m.e_value,
+        "e_value_ci": m.e_value_ci,
+        "time_to_reoffence": None if evaluation.time_to_reoffence is None else {
+            k: getattr(evaluation.time_to_reoffence, k) for k in (
+                "day", "treated", "comparison", "difference", "ci_low", "ci_high", "p_value", "logrank_p_value")},
     }
