@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "metrics": "proven reoffending measures of one cohort period (analyst-facing JSON)",
     "evaluate": "matched-comparison evaluation of one programme (analyst-facing JSON)",
     "fte": "first-time entrants of one period (analyst-facing JSON)",
+    "tracker": "live tracker of one cohort: share reoffended by month, projected final rate (analyst-facing JSON)",
     "run": "run the whole notebook suite and build the Steering Group pack",
 }
 
