@@ -160,7 +160,7 @@ def _dates_in_years(rng: np.random.Generator, n: int, first: int, last: int) -> 
 # People
 # --------------------------------------------------------------------------------------------------
 
-def _people(seed: int, n: int, start: int, end: int) -> dict[str, np.ndarray]:
+def _people(seed: int, n: int, start: int, end: int, risk: float = 0.0) -> dict[str, np.ndarray]:
     """Draw ``n`` candidate people: sex, ethnicity, latent risk, and either a first offence date
     (offenders) or a YISP referral date (children referred to prevention)."""
     rng = _rng(seed, 1)
@@ -168,6 +168,8 @@ def _people(seed: int, n: int, start: int, end: int) -> dict[str, np.ndarray]:
     eth_names = np.array(["White", "Mixed", "Asian", "Black", "Other", "Unknown"])
     ethnicity = eth_names[_pick(rng, np.cumsum([0.58, 0.08, 0.11, 0.14, 0.05, 0.04]), n)]
     z = rng.standard_normal(n) - 0.35 * (sex == "F")
+    if risk:  # another YOT's mix of risk (multi-YOT extracts); the default draws are untouched
+        z = z + risk
     referred = rng.random(n) < 0.14
     # offenders: first offence date, four years of pre-extract history allowed, then age at it
     first = _dates_in_years(rng, n, start - 4, end)
@@ -553,7 +555,8 @@ def _episodes(rng: np.random.Generator, start: np.ndarray, min_days: int, max_da
     return np.where(open_, -1, e), np.where(open_, "ongoing", status)
 
 
-def _known_people(seed: int, n_people: int, start_year: int, end_year: int) -> tuple[dict, dict, np.ndarray, np.ndarray]:
+def _known_people(seed: int, n_people: int, start_year: int, end_year: int,
+                  risk: float = 0.0) -> tuple[dict, dict, np.ndarray, np.ndarray]:
     """Candidate people and their careers, keeping the first ``n_people`` the YOT knows of (an offence
     proven within the extract, or a referral within it). Returns people arrays, offence rows (person
     renumbered 0..n-1), outcome names and offence type names."""
@@ -561,7 +564,7 @@ def _known_people(seed: int, n_people: int, start_year: int, end_year: int) -> t
     end = _days(dt.date(end_year, 12, 31))
     for factor in (1.6, 4.0, 10.0, 25.0):  # more candidates only for short spans
         n_cand = int(n_people * factor) + 50
-        ppl = _people(seed, n_cand, start_year, end_year)
+        ppl = _people(seed, n_cand, start_year, end_year, risk)
         car = _careers(seed, ppl, window_start, end)
         seen = np.zeros(n_cand, bool)
         seen[car["person"][car["observed"]]] = True
@@ -761,12 +764,14 @@ def generate(
     start_year: int = 2000,
     end_year: int = 2010,
     yot: str = "Barnet",
+    risk: float = 0.0,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     """The synthetic extract: every contract table (contract columns and types) and the truth dict.
 
     ``people`` is the number of young people known to the YOT (default a Barnet-sized borough,
     ``DEFAULT_PEOPLE``); every count scales with it, the population too. The same arguments give the
-    same tables, byte for byte once written.
+    same tables, byte for byte once written. ``risk`` shifts every young person's latent risk (0 in
+    the default extract; :func:`generate_multi` gives each YOT its own).
     """
     if end_year < start_year:
         raise ValueError("end_year is before start_year")
@@ -774,7 +779,7 @@ def generate(
     scale = n_people / DEFAULT_PEOPLE
     end = _days(dt.date(end_year, 12, 31))
 
-    ppl, car, names, type_names = _known_people(seed, n_people, start_year, end_year)
+    ppl, car, names, type_names = _known_people(seed, n_people, start_year, end_year, risk)
     n = ppl["z"].size
     rows = _with_breaches(seed, car, ppl, names, end)
     n_rows = rows["person"].size
@@ -1148,3 +1153,131 @@ def write(tables: dict[str, pl.DataFrame], truth: dict[str, Any], out: Path, for
                       encoding="utf-8")
     written.append(marker)
     return written
+
+
+# --------------------------------------------------------------------------------------------------
+# Several YOTs: a multi-YOT extract and the published comparator figures (``yot synth --yots N``)
+# --------------------------------------------------------------------------------------------------
+
+YOT_AREAS: tuple[tuple[str, str, str, int, float], ...] = (
+    # name, region, family (statistical neighbours), young people known, shift of latent risk
+    ("Barnet", "London", "Outer London boroughs", 5_000, 0.0),
+    ("Enfield", "London", "Outer London boroughs", 5_600, 0.15),
+    ("Kent", "South East", "Shire counties", 12_000, -0.10),
+    ("Luton", "East of England", "Towns and small cities", 3_000, 0.30),
+    ("Harrow", "London", "Outer London boroughs", 3_200, -0.20),
+    ("Hertfordshire", "East of England", "Shire counties", 9_000, -0.25),
+    ("Reading", "South East", "Towns and small cities", 2_400, 0.10),
+    ("Ealing", "London", "Outer London boroughs", 5_200, 0.05),
+    ("Essex", "East of England", "Shire counties", 11_000, 0.0),
+    ("Medway", "South East", "Towns and small cities", 3_600, 0.35),
+    ("Croydon", "London", "Outer London boroughs", 6_400, 0.25),
+    ("Surrey", "South East", "Shire counties", 7_500, -0.40),
+    ("Bedford", "East of England", "Towns and small cities", 2_100, -0.05),
+    ("Hounslow", "London", "Outer London boroughs", 3_900, 0.10),
+    ("Peterborough", "East of England", "Towns and small cities", 2_700, 0.45),
+    ("Bromley", "London", "Outer London boroughs", 4_300, -0.30),
+)
+"""The YOTs a multi-YOT extract draws from, in order (``--yots N`` takes the first N, the named YOT
+first): realistic different sizes, three regions, three families of statistical neighbours, and a
+shift of the latent risk so their reoffending rates differ as real YOTs' do. Synthetic figures."""
+
+_ID_COLUMNS = {"people": ("person_id",), "offences": ("offence_id", "person_id"),
+               "interventions": ("intervention_id", "person_id"), "referrals": ("referral_id", "person_id"),
+               "assessments": ("person_id",), "substance_reviews": ("person_id",)}
+
+
+def yot_areas(yots: int, own: str = "Barnet") -> list[tuple[str, str, str, int, float]]:
+    """The ``yots`` areas of a multi-YOT extract: ``own`` first (with Barnet's place, size and family
+    when it is not in the list), then the list in order."""
+    if not 1 <= yots <= len(YOT_AREAS):
+        raise ValueError(f"a multi-YOT extract has 1 to {len(YOT_AREAS)} YOTs, not {yots}")
+    known = {a[0]: a for a in YOT_AREAS}
+    first = known.get(own, (own, *YOT_AREAS[0][1:]))
+    rest = [a for a in YOT_AREAS if a[0] not in (own, "Barnet" if own not in known else own)]
+    return [first, *rest][:yots]
+
+
+def comparator_table(tables: dict[str, pl.DataFrame], areas: list[tuple[str, str, str, int, float]],
+                     start_year: int, end_year: int) -> pl.DataFrame:
+    """Published-style aggregates (contract table ``comparators``) of every YOT, family, region and
+    England (here: all the YOTs of the extract), for each calendar year and each quarter whose cohort is
+    complete at the extract date, counted with the suite's own rules (F = 12, W = 6 months)."""
+    from yot.cohort import is_complete
+    from yot.dates import quarter_bounds
+    from yot.measures import cohort_members
+
+    extract = make_extract(people=tables["people"], offences=tables["offences"])
+    last_day = tables["offences"]["outcome_date"].max()
+    periods = []
+    for year in range(start_year, end_year + 1):
+        for start, end in [calendar_year(year), *(quarter_bounds(year, q) for q in (1, 2, 3, 4))]:
+            if is_complete(end, last_day):
+                periods.append((f"{start}/{end}", start, end))
+    members = cohort_members(extract, periods)
+    counts = members.group_by("period", "yot").agg(
+        cohort_size=pl.len().cast(pl.Int64), reoffenders=pl.col("reoffended").sum().cast(pl.Int64),
+        reoffences=pl.col("reoffences").sum().cast(pl.Int64))
+    groups = pl.DataFrame({"yot": [a[0] for a in areas], "region": [a[1] for a in areas],
+                           "family": [a[2] for a in areas], "order": list(range(len(areas)))})
+    skeleton = pl.DataFrame({"period": [p for p, _, _ in periods], "period_order": list(range(len(periods)))})
+    yot_rows = (skeleton.join(groups, how="cross").join(counts, on=["period", "yot"], how="left")
+                .with_columns(pl.col("cohort_size", "reoffenders", "reoffences").fill_null(0)))
+    sums = [pl.col(c).sum() for c in ("cohort_size", "reoffenders", "reoffences")]
+    parts = [yot_rows.select("period", "period_order", pl.col("yot").alias("area"), area_type=pl.lit("yot"),
+                             cohort_size="cohort_size", reoffenders="reoffenders", reoffences="reoffences",
+                             family="family", region="region", order="order")]
+    for kind, key, base in (("family", "family", 100), ("region", "region", 200)):
+        names = list(dict.fromkeys(a[2 if kind == "family" else 1] for a in areas))
+        agg = yot_rows.group_by("period", "period_order", key).agg(sums).with_columns(
+            order=pl.col(key).replace_strict(names, list(range(base, base + len(names))), return_dtype=pl.Int64))
+        parts.append(agg.select("period", "period_order", pl.col(key).alias("area"), area_type=pl.lit(kind),
+                                cohort_size="cohort_size", reoffenders="reoffenders", reoffences="reoffences",
+                                family=pl.lit(None, pl.String), region=pl.lit(None, pl.String), order="order"))
+    england = yot_rows.group_by("period", "period_order").agg(sums)
+    parts.append(england.select("period", "period_order", area=pl.lit("England"), area_type=pl.lit("england"),
+                                cohort_size="cohort_size", reoffenders="reoffenders", reoffences="reoffences",
+                                family=pl.lit(None, pl.String), region=pl.lit(None, pl.String),
+                                order=pl.lit(300, pl.Int64)))
+    table = pl.concat([p.with_columns(pl.col("order").cast(pl.Int64)) for p in parts], how="vertical_relaxed")
+    return _conform("comparators", table.sort("period_order", "order").with_columns(
+        period_start=pl.col("period").str.slice(0, 10).str.to_date(),
+        period_end=pl.col("period").str.slice(11, 10).str.to_date()))
+
+
+def _prefixed(name: str, frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    if not prefix:
+        return frame
+    return frame.with_columns(pl.format(f"{prefix}-{{}}", pl.col(c)).alias(c) for c in _ID_COLUMNS.get(name, ()))
+
+
+def generate_multi(
+    yots: int,
+    seed: int = 2005,
+    start_year: int = 2000,
+    end_year: int = 2010,
+    own: str = "Barnet",
+) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    """A multi-YOT extract: the case-level tables of ``yots`` YOTs together (:func:`yot_areas`), and a
+    ``comparators`` table of their published-style aggregates (:func:`comparator_table`).
+
+    The first YOT, ``own``, is drawn exactly as the one-YOT extract of the same seed (its rows are the
+    default extract's rows); every other YOT has its own seed, size and risk, and its identifiers are
+    prefixed with its first three letters (``ENF-P0000001``) so they stay unique.
+    """
+    areas = yot_areas(yots, own)
+    parts: list[dict[str, pl.DataFrame]] = []
+    truths: dict[str, Any] = {}
+    for i, (name, region, family, size, risk) in enumerate(areas):
+        tables, truth = generate(people=None if i == 0 and name == "Barnet" else size, seed=seed + 7919 * i,
+                                 start_year=start_year, end_year=end_year, yot=name, risk=0.0 if i == 0 else risk)
+        prefix = "" if i == 0 else name[:3].upper()
+        parts.append({k: _prefixed(k, v, prefix) for k, v in tables.items()})
+        truths[name] = {"region": region, "family": family, "risk": 0.0 if i == 0 else risk, **truth}
+    tables = {name: pl.concat([p[name] for p in parts], how="vertical") for name in SYNTH_TABLES}
+    tables["comparators"] = comparator_table(tables, areas, start_year, end_year)
+    truth = {"generator": {"module": "yot.synth", "function": "generate_multi", "yots": [a[0] for a in areas],
+                           "seed": seed, "start_year": start_year, "end_year": end_year},
+             "extract_date": max(t["extract_date"] for t in truths.values() if t["extract_date"]),
+             "rows": {name: t.height for name, t in tables.items()}, "yots": truths}
+    return tables, truth

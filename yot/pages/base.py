@@ -82,8 +82,11 @@ class PageParams(BaseModel):
         from yot.extract import as_at
         from yot.load import load_extract
 
+        from yot.compare import for_yot
+
         extract = load_extract(self.data_path())
-        return as_at(extract, self.extract_date) if self.extract_date else extract
+        extract = as_at(extract, self.extract_date) if self.extract_date else extract
+        return for_yot(extract, self.yot_name)  # a multi-YOT extract: this YOT's young people only
 
 
 def as_at_date(extract: Extract, params: PageParams) -> dt.date | None:
