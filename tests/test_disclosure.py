@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from yot.disclosure import (
     CONFIDENTIAL,
     DisclosureError,
+    SuppressionSpec,
     check_published,
     checked_identifier,
     gss_key_html,
@@ -728,3 +729,92 @@ def test_safe_curve_every_drop_is_at_least_threshold_people(people: list[int], t
     for (d0, v0), (d1, v1) in zip(rows, rows[1:]):
         if v1 != v0:
             assert cum[int(d1)] - cum[int(d0)] >= threshold  # a visible drop is at least `threshold` people
+
+
+# --- secondary suppression loses least: hand cases and an exhaustive check -------------------
+
+_BREAKDOWN_SPEC = dict(derived={"rate": ("reoffenders", "cohort_size")}, blocks="breakdown",
+                       complements={"reoffenders": "cohort_size"})
+
+
+def _ethnic_block(rows: list[tuple[str, int, int]]) -> pl.DataFrame:
+    return pl.DataFrame({
+        "breakdown": ["Ethnic group"] * len(rows), "group": [r[0] for r in rows],
+        "cohort_size": [r[1] for r in rows], "reoffenders": [r[2] for r in rows],
+        "rate": [r[2] / r[1] for r in rows],
+    })
+
+
+def test_black_row_keeps_its_77_when_a_smaller_cell_protects_the_same_count():
+    # The 2007 cohort case. Other: 4 young people, 0 reoffended -> cohort 4 is [c] and so is its
+    # reoffenders (4 - 0 non-reoffenders, a count of 4). Black: 3 reoffenders of 77 -> [c], and its rate.
+    # The reoffenders column then has two hidden cells (Black, Other): protected.
+    # The cohort column has one (Other's 4): its partner could be Black's 77 (hiding the whole Black
+    # row) or Not known's 17 (and its rate): 17 hides fewer young people, so 17 goes and 77 stays.
+    frame = _ethnic_block([("White", 385, 119), ("Mixed", 65, 20), ("Asian", 71, 18), ("Black", 77, 3),
+                           ("Other", 4, 0), ("Not known", 17, 6)])
+    mask = SuppressionSpec(counts=("cohort_size", "reoffenders"), **_BREAKDOWN_SPEC).mask(frame)
+    assert mask["cohort_size"] == [False, False, False, False, True, True]
+    assert mask["reoffenders"] == [False, False, False, True, True, False]
+    assert mask["rate"] == [False, False, False, True, True, True]
+    # the Black row still shows how many young people it has
+    assert not mask["cohort_size"][3]
+
+
+def test_a_small_count_in_a_row_of_77_takes_only_the_smallest_partner():
+    # Black: 3 reoffenders of 77 (primary). The reoffenders column needs one more hidden cell: the
+    # smallest other count is Not known's 6 (with its rate). No cohort size is hidden.
+    frame = _ethnic_block([("White", 385, 119), ("Mixed", 65, 20), ("Asian", 71, 18), ("Black", 77, 3),
+                           ("Other", 40, 12), ("Not known", 17, 6)])
+    mask = SuppressionSpec(counts=("cohort_size", "reoffenders"), **_BREAKDOWN_SPEC).mask(frame)
+    assert mask["cohort_size"] == [False] * 6
+    assert mask["reoffenders"] == [False, False, False, True, False, True]
+    assert mask["rate"] == [False, False, False, True, False, True]
+
+
+def test_two_primaries_share_their_partners_instead_of_cascading():
+    # rows (c0, c1, total), then a total row. Primaries: c1 of row 0 (3) and c0 of row 1 (3).
+    # Hiding 8 (row 0, c0) protects row 0 and column c0; 15 (row 1, c1) protects row 1 and column c1:
+    # 8 + 15 = 23 more hidden, no total touched. (Cell by cell, the old greedy rule hid 7 cells
+    # and two totals.)
+    frame = pl.DataFrame({"c0": [8, 3, 6, 10, 27], "c1": [3, 15, 0, 20, 38], "total": [11, 18, 6, 30, 65]})
+    mask = suppression_mask(frame, ["c0", "c1"], total_row=True, total_col="total")
+    assert col(mask, "c0") == [True, True, False, False, False]
+    assert col(mask, "c1") == [True, True, False, False, False]
+    assert col(mask, "total") == [False] * 5
+
+
+def _loss(hidden: set[tuple[int, int]], body: list[list[int]]) -> tuple[int, int, int, int]:
+    """What a pattern loses, in the order the rule weighs it: zeros, totals, the total hidden, then
+    figures hidden (cells plus one rate per row touched)."""
+    last_row, last_col = len(body) - 1, len(body[0]) - 1
+    return (sum(body[i][j] == 0 for i, j in hidden), sum(i == last_row or j == last_col for i, j in hidden),
+            sum(body[i][j] for i, j in hidden), len(hidden) + len({i for i, _ in hidden}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from([0, 1, 2, 3, 4, 6, 9, 15, 30]), min_size=2, max_size=2), min_size=2,
+                max_size=3))
+def test_property_secondary_suppression_is_the_least_loss_of_every_protecting_pattern(cells):
+    # Exhaustive: every set of cells that hides the primaries and leaves no row or column (with its
+    # totals) with exactly one hidden cell; the mask must lose no more than the best of them.
+    import itertools
+
+    body = [[*row, sum(row)] for row in cells]
+    body.append([sum(r[j] for r in body) for j in range(3)])
+    frame = pl.DataFrame({name: [r[j] for r in body] for j, name in enumerate(["c0", "c1", "total"])})
+    mask = suppression_mask(frame, ["c0", "c1"], total_row=True, total_col="total", derived={"rate": ["c0", "c1", "total"]})
+    chosen = {(i, j) for j, name in enumerate(["c0", "c1", "total"]) for i, v in enumerate(col(mask, name)) if v}
+    n_rows = len(body)
+    everything = [(i, j) for i in range(n_rows) for j in range(3)]
+    primary = {(i, j) for i, j in everything if 1 <= body[i][j] <= 4}
+    lines = [[(i, j) for j in range(3)] for i in range(n_rows)] + [[(i, j) for i in range(n_rows)] for j in range(3)]
+
+    def protects(hidden):
+        return all(sum(c in hidden for c in line) != 1 for line in lines)
+
+    assert primary <= chosen and protects(chosen)
+    free = [c for c in everything if c not in primary]
+    best = min(_loss(primary | set(extra), body) for k in range(len(free) + 1)
+               for extra in itertools.combinations(free, k) if protects(primary | set(extra)))
+    assert _loss(chosen, body) == best

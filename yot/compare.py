@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats as sps
 
 from yot.cohort import default_extract_date, reoffending
 from yot.extract import Extract, as_at
@@ -66,6 +65,8 @@ class Area:
 
 def funnel_limits(n: int, p0: float, level: float) -> tuple[int, int]:
     """The exact binomial limits of a cohort of ``n`` around ``p0`` as counts (lower, upper)."""
+    from scipy import stats as sps
+
     a = 1 - level
     lower, upper = sps.binom.ppf([a / 2, 1 - a / 2], n, p0)
     return int(lower), int(upper)
@@ -73,6 +74,8 @@ def funnel_limits(n: int, p0: float, level: float) -> tuple[int, int]:
 
 def funnel_curve(p0: float, sizes: Sequence[int], level: float) -> tuple[np.ndarray, np.ndarray]:
     """The limits as rates for each cohort size in ``sizes`` (for drawing the funnel)."""
+    from scipy import stats as sps
+
     n = np.asarray(sizes, dtype=float)
     a = 1 - level
     return sps.binom.ppf(a / 2, n, p0) / n, sps.binom.ppf(1 - a / 2, n, p0) / n

@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+import numpy as np
 import polars as pl
 
 if TYPE_CHECKING:
@@ -126,13 +127,14 @@ def suppression_mask(
     Primary: every count from 1 to ``threshold - 1``. Secondary: every group of cells that adds up to
     a known total (a column when ``columns_add_up`` or ``total_row``; a row when ``rows_add_up`` or
     ``total_col``) must not have exactly one hidden cell (suppressed or missing), or that cell is the
-    total minus the others. While one does, one more shown cell of that group is suppressed: the one
-    that loses least, repeated until stable. "Least" is, in order: a non-zero cell before a zero (a
-    zero is not confidential: it goes only as the last resort), a cell before a total, the cell that
-    hides fewest other figures with it (a cell whose row already lost its rates to a suppressed count
-    costs only itself, so a whole row is never given up where one cell would do: ``derived`` maps each
-    rate to the counts it is built from), then the smallest value, then the earliest row and column.
-    A shown total takes part in its groups like any cell.
+    total minus the others. Of every set of extra cells that protects all of them, the one that loses
+    least is chosen, exactly (a small integer programme): in order, fewest zeros hidden (a zero is not
+    confidential: it goes only as the last resort), fewest totals, the smallest total of the counts
+    hidden (so a whole row is never given up where a smaller cell would do), then fewest published
+    figures hidden (a count and every rate built from it, ``derived`` mapping each rate to its counts: a
+    cell whose row already lost its rates costs only itself). Were the solver ever to give no proven optimum,
+    cells are added one at a time by the same order (the greedy fallback). A shown total takes part in
+    its groups like any cell.
 
     ``total_row``: the last row holds the totals of the rows above it. ``total_col``: this count
     column holds the total of the other count columns of its row. Without them, ``columns_add_up``
@@ -197,19 +199,111 @@ def suppression_mask(
         for j in idx:
             rates_of[j].append(idx)
 
-    def cost(cell: tuple[int, int]) -> int:
+    rate_sources = [idx for idx in ([cols.index(s) for s in sources if s in cols] for sources in (derived or {}).values())
+                    if idx]
+    best = _least_loss(grid, groups, suppressed, hidden, total_cells, rate_sources)
+    suppressed = best if best is not None else _greedy(grid, groups, suppressed, hidden, total_cells, rates_of)
+    return pl.DataFrame(
+        {c: [(i, j) in suppressed for i in range(n_rows)] for j, c in enumerate(cols)},
+        schema={c: pl.Boolean for c in cols},
+    )
+
+
+Cell = tuple[int, int]
+
+
+def _protected(groups: Sequence[Sequence[Cell]], suppressed: set[Cell], hidden: set[Cell]) -> bool:
+    """No group that adds up to a known total has exactly one concealed cell that is suppressed."""
+    for group in groups:
+        concealed = [c for c in group if c in suppressed or c in hidden]
+        if len(concealed) == 1 and concealed[0] in suppressed:
+            return False
+    return True
+
+
+def _least_loss(grid: Sequence[Sequence[float | None]], groups: Sequence[Sequence[Cell]], primary: set[Cell],
+                hidden: set[Cell], total_cells: set[Cell], rate_sources: Sequence[Sequence[int]],
+                time_limit: float = 10.0) -> set[Cell] | None:
+    """The secondary suppression that loses least, found exactly (a small integer programme, scipy's
+    HiGHS): every primary cell hidden, no group with exactly one concealed suppressed cell, and, in
+    this order, fewest zeros hidden (a zero is not confidential), fewest totals hidden, the smallest
+    total of the counts hidden (the fewest young people or events kept from readers: a row of 77 is not
+    given up where a cell of 17 protects the same count), then the fewest published figures hidden (a
+    count and every rate built from it, ``rate_sources`` naming the count columns of each derived
+    figure: between equal totals, a cell of a row whose rates are already gone costs only itself). None when the solver gives no proven optimum (the caller
+    then falls back to the greedy choice)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cells = [(i, j) for j, column in enumerate(grid) for i, v in enumerate(column) if v is not None]
+    if not cells or not groups or not primary:
+        return set(primary)
+    index = {c: k for k, c in enumerate(cells)}
+    # one variable per derived figure of a row (derived column r of row i), hidden when any of its counts is
+    n_rows = max(len(column) for column in grid)
+    rates = [(i, tuple(idx)) for idx in rate_sources for i in range(n_rows)]
+    n = len(cells) + len(rates)
+    values = [float(grid[j][i]) for (i, j) in cells]  # type: ignore[arg-type]
+    # lexicographic weights: each level outweighs everything below it
+    figure = 1.0 / (n + 1)                     # figures hidden: all of them cost less than one person
+    w_total = sum(values) + 2.0                # a total outweighs every count
+    w_zero = w_total * (len(total_cells) + 1)  # a zero outweighs every total
+    order = {c: p for p, c in enumerate(sorted(cells))}  # ties go to the earliest row, then column
+    cost = np.zeros(n)
+    for k, (i, j) in enumerate(cells):
+        v = values[k]
+        cost[k] = (v + figure * (1.0 + 0.5 * order[(i, j)] / len(cells) ** 2)
+                   + (w_total if (i, j) in total_cells else 0.0) + (w_zero if v == 0 else 0.0))
+    cost[len(cells):] = figure
+    rows: list[np.ndarray] = []
+    low: list[float] = []
+    for group in groups:
+        present = [c for c in group if c in index]
+        missing = sum(1 for c in group if c in hidden)
+        for c in present:  # x_c <= sum of the others + the missing cells of the group
+            row = np.zeros(n)
+            row[index[c]] = -1.0
+            for d in present:
+                if d != c:
+                    row[index[d]] += 1.0
+            rows.append(row)
+            low.append(-float(missing))
+    for r, (i, idx) in enumerate(rates):  # a rate is hidden when one of its counts is
+        for j in idx:
+            if (i, j) in index:
+                row = np.zeros(n)
+                row[len(cells) + r] = 1.0
+                row[index[(i, j)]] = -1.0
+                rows.append(row)
+                low.append(0.0)
+    lower = np.array([1.0 if c in primary else 0.0 for c in cells] + [0.0] * len(rates))
+    constraints = [LinearConstraint(np.array(rows), np.array(low), np.inf)] if rows else []
+    result = milp(cost, constraints=constraints, integrality=np.ones(n), bounds=Bounds(lower, np.ones(n)),
+                  options={"time_limit": time_limit, "mip_rel_gap": 0.0})
+    if result.status != 0 or result.x is None:
+        return None
+    chosen = {c for k, c in enumerate(cells) if result.x[k] > 0.5}
+    return chosen if primary <= chosen and _protected(groups, chosen, hidden) else None
+
+
+def _greedy(grid: Sequence[Sequence[float | None]], groups: Sequence[Sequence[Cell]], primary: set[Cell],
+            hidden: set[Cell], total_cells: set[Cell], rates_of: Mapping[int, Sequence[Sequence[int]]]) -> set[Cell]:
+    """Secondary suppression one cell at a time (the fallback of :func:`_least_loss`): while a group has
+    exactly one concealed suppressed cell, hide its shown cell that loses least now."""
+    suppressed = set(primary)
+    n_cols = len(grid)
+
+    def cost(cell: Cell) -> int:
         i, j = cell
-        taken = sum(1 for idx in rates_of[j] if not any((i, k) in suppressed for k in idx))
-        return 1 + taken
+        return 1 + sum(1 for idx in rates_of[j] if not any((i, k) in suppressed for k in idx))
 
     def row_size(i: int) -> float:
-        return sum(v for v in (grid[k][i] for k in range(len(cols))) if v is not None)
+        return sum(v for v in (grid[k][i] for k in range(n_cols)) if v is not None)
 
-    def priority(cell: tuple[int, int]) -> tuple[bool, bool, int, float, float, int, int]:
+    def priority(cell: Cell) -> tuple[bool, bool, float, int, float, int, int]:
         i, j = cell
         value = grid[j][i]
         assert value is not None
-        return (value == 0, cell in total_cells, cost(cell), value, row_size(i), i, j)
+        return (value == 0, cell in total_cells, value, cost(cell), row_size(i), i, j)
 
     changed = True
     while changed:
@@ -223,10 +317,7 @@ def suppression_mask(
                 continue
             suppressed.add(min(shown, key=priority))
             changed = True
-    return pl.DataFrame(
-        {c: [(i, j) in suppressed for i in range(n_rows)] for j, c in enumerate(cols)},
-        schema={c: pl.Boolean for c in cols},
-    )
+    return suppressed
 
 
 @dataclass(frozen=True)

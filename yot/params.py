@@ -69,8 +69,18 @@ class Reoffending(_Section):
     waiting_months: int = Field(6, ge=0, le=60)
     target: ProportionTarget
     targets_by_tier: bool = True
+    # the annual figure as the MoJ counts it since 2017: the four quarterly cohorts of the year, each with
+    # its own index offence, added together (a person can count in more than one quarter)
+    annual_from_quarters: bool = False
 
     _years = field_validator("cohort_years")(_check_years)
+
+    @model_validator(mode="after")
+    def _quarters_of_a_year(self) -> "Reoffending":
+        if self.annual_from_quarters and self.period not in ("calendar", "financial"):
+            raise ValueError(f"annual_from_quarters needs period calendar or financial (a year of four quarters), "
+                             f"not {self.period}")
+        return self
 
     @model_validator(mode="after")
     def _baseline_within_years(self) -> "Reoffending":
@@ -143,6 +153,33 @@ class Evaluation(_Section):
         return self
 
 
+class Tracker(_Section):
+    """The live tracker (METHODS.md "Live tracking"): the ``recent`` latest cohorts of kind ``period``
+    that have started their follow-up, each against the ``earlier`` most recent complete cohorts of the
+    same length."""
+
+    period: Period = "quarter"
+    recent: int = Field(4, ge=1, le=12)
+    earlier: int = Field(4, ge=1, le=20)
+
+
+class Comparisons(_Section):
+    """How the YOT compares (METHODS.md "Comparisons"): the cohort of ``year`` (``period`` kind; none =
+    the latest complete cohort) against other YOTs, the family, the region and England. ``family``: the
+    statistical neighbours' names; none = the family the comparators table gives the YOT."""
+
+    period: Literal["calendar", "financial", "quarter"] = "calendar"
+    year: int | None = Field(None, ge=YEAR_MIN, le=YEAR_MAX)
+    quarter: int | None = Field(None, ge=1, le=4)
+    family: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _quarter_of_quarters(self) -> "Comparisons":
+        if (self.period == "quarter") != (self.quarter is not None) and self.year is not None:
+            raise ValueError("quarter is given with period quarter (and only then), e.g. quarter: 2")
+        return self
+
+
 class Publication(_Section):
     """What the index's "Things you need to know" says about the pack: who made it, who to ask, its
     status and when it is next updated (all plain text, shown as written)."""
@@ -169,6 +206,8 @@ class Suite(_Section):
     first_time_entrants: FirstTimeEntrants | None = None
     substance_misuse: SubstanceMisuse | None = None
     evaluation: Evaluation | None = None
+    tracker: Tracker = Tracker()
+    comparisons: Comparisons | None = None
 
 
 # --------------------------------------------------------------------------------------- loading

@@ -1203,9 +1203,8 @@ def comparator_table(tables: dict[str, pl.DataFrame], areas: list[tuple[str, str
     """Published-style aggregates (contract table ``comparators``) of every YOT, family, region and
     England (here: all the YOTs of the extract), for each calendar year and each quarter whose cohort is
     complete at the extract date, counted with the suite's own rules (F = 12, W = 6 months)."""
-    from yot.cohort import is_complete
+    from yot.cohort import cohort_members, is_complete
     from yot.dates import quarter_bounds
-    from yot.measures import cohort_members
 
     extract = make_extract(people=tables["people"], offences=tables["offences"])
     last_day = tables["offences"]["outcome_date"].max()
