@@ -163,3 +163,35 @@ def code_names() -> frozenset[str]:
     return frozenset(code for names in LABELS.values() for code in names if "_" in code) | frozenset(
         name for kind in ("characteristic",) for name in LABELS[kind] if "_" in name
     )
+
+
+# The one status key of the target verdicts (METHODS.md "Targets and verdicts"): the words every page,
+# the index, the published CSVs and ``yot targets`` show for each status of ``yot.verdicts``.
+STATUS_WORDS: dict[str, str] = {
+    "met": "Met",
+    "within_margin": "Not met, within the margin of error",
+    "missed": "Missed",
+    "provisional": "Provisional: not rated",
+    "baseline": "Baseline",
+    "no_data": "No data",
+}
+STATUS_COLOURS: dict[str, str] = {"met": "Green", "within_margin": "Amber", "missed": "Red"}
+STATUS_SYMBOLS: dict[str, str] = {"provisional": "[p]", "baseline": "[z]", "no_data": "[x]"}
+STATUS_MEANINGS: dict[str, str] = {
+    "met": "the figure is at or better than the target for the period",
+    "within_margin": "worse than the target, but the target lies inside the figure's 95% interval",
+    "missed": "worse than the target, and the target lies outside the figure's 95% interval",
+    "provisional": "the period's figures are not final yet, so it is not rated",
+    "baseline": "the period the target starts from, not rated",
+    "no_data": "the extract has no figure for the period",
+}
+
+
+def status_key() -> str:
+    """The status key, word for word the same wherever it appears: "Green, Met: ...; ...; [x] No data: ..."."""
+    parts = []
+    for status, words in STATUS_WORDS.items():
+        mark = STATUS_COLOURS.get(status) or STATUS_SYMBOLS[status]
+        parts.append(f"{mark}, **{words}**: {STATUS_MEANINGS[status]}" if status in STATUS_COLOURS
+                     else f"{mark} **{words}**: {STATUS_MEANINGS[status]}")
+    return "; ".join(parts) + "."

@@ -72,6 +72,20 @@ class Reoffending(_Section):
     # the annual figure as the MoJ counts it since 2017: the four quarterly cohorts of the year, each with
     # its own index offence, added together (a person can count in more than one quarter)
     annual_from_quarters: bool = False
+    # the strategy's published baseline of a tier, as a proportion; a tier not listed takes its baseline
+    # from the extract's baseline cohort (and the targets page says so)
+    tier_baselines: dict[Literal["pre_court", "first_tier", "community", "custody"], float] = Field(default_factory=dict)
+
+    @field_validator("tier_baselines")
+    @classmethod
+    def _tier_shares(cls, values: dict[str, float]) -> dict[str, float]:
+        for tier, value in values.items():
+            if not 0 <= value <= 1:
+                raise ValueError(f"{tier}: a baseline is a proportion from 0 to 1, e.g. 0.282 for 28.2% (got {value})")
+        return values
+    # the annual figure as the MoJ counts it since 2017: the four quarterly cohorts of the year, each with
+    # its own index offence, added together (a person can count in more than one quarter)
+    annual_from_quarters: bool = False
 
     _years = field_validator("cohort_years")(_check_years)
 

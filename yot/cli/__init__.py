@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "metrics": "proven reoffending measures of one cohort period (analyst-facing JSON)",
     "evaluate": "matched-comparison evaluation of one programme (analyst-facing JSON)",
     "fte": "first-time entrants of one period (analyst-facing JSON)",
+    "targets": "the verdict of every Theme 1 target in every period, and the trends (analyst-facing JSON)",
     "tracker": "live tracker of one cohort: share reoffended by month, projected final rate (analyst-facing JSON)",
     "compare": "one YOT's reoffending against its family, region and England, with funnel limits (JSON)",
     "run": "run the whole notebook suite and build the Steering Group pack",

@@ -51,9 +51,43 @@ def _cohorts(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
              {**_reoffending(suite), "cohort_year": year}) for year in r.cohort_years]
 
 
+def _targets(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
+    r = suite.reoffending
+    t = r.target
+    return [("targets", "Reoffending target: are we on track?",
+             {**_reoffending(suite), "cohort_years": list(r.cohort_years), "baseline_year": t.baseline_year,
+              "baseline_value": t.baseline_value, "change_per_year": t.change_per_year, "target_mode": t.mode,
+              "targets_by_tier": r.targets_by_tier, "tier_baselines": dict(r.tier_baselines) or None})]
+
+
+def _first_time_entrants(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
+    f = suite.first_time_entrants
+    if f is None:
+        return []
+    return [("first_time_entrants", "First-time entrants: are we on track?",
+             {"period": f.period, "years": list(f.years), "baseline_year": f.target.baseline_year,
+              "change": f.target.change, "by_year": f.target.by_year, "target_mode": f.target.mode})]
+
+
+def _substance_misuse(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
+    s = suite.substance_misuse
+    if s is None:
+        return []
+    st, it = s.starts_target, s.improvement_target
+    return [("substance_misuse", "Substance misuse: are we on track?",
+             {"period": s.period, "years": list(s.years), "starts_baseline_year": st.baseline_year,
+              "starts_baseline_value": st.baseline_value, "starts_change_per_year": st.change_per_year,
+              "starts_mode": st.mode, "improvement_baseline_year": it.baseline_year,
+              "improvement_baseline_value": it.baseline_value, "improvement_change_per_year": it.change_per_year,
+              "improvement_mode": it.mode})]
+
+
 REGISTRY: tuple[PageKind, ...] = (
     PageKind("data_quality", "data_quality.ipynb", "About the data", _data_quality),
+    PageKind("targets", "targets.ipynb", "Theme 1 targets", _targets),
     PageKind("cohort", "reoffending_cohort.ipynb", "Proven reoffending, one cohort at a time", _cohorts),
+    PageKind("first_time_entrants", "first_time_entrants.ipynb", "Theme 1 targets", _first_time_entrants),
+    PageKind("substance_misuse", "substance_misuse.ipynb", "Theme 1 targets", _substance_misuse),
 )
 """Every page kind, in the order the index lists them."""
 
