@@ -78,6 +78,19 @@ def _yot(*args: str, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
                           timeout=timeout, check=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The validated-extract cache of a test session (yot.cache) lives in its temporary folder, never
+    in the user's: set for this process and every ``yot`` command it starts."""
+    previous = os.environ.get("YOT_CACHE_DIR")
+    os.environ["YOT_CACHE_DIR"] = str(_shared_dir(tmp_path_factory) / "yot-cache")
+    yield
+    if previous is None:
+        os.environ.pop("YOT_CACHE_DIR", None)
+    else:
+        os.environ["YOT_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def small_extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic extract written by ``yot synth`` (skips while the generator is not built)."""

@@ -83,9 +83,6 @@ class Reoffending(_Section):
             if not 0 <= value <= 1:
                 raise ValueError(f"{tier}: a baseline is a proportion from 0 to 1, e.g. 0.282 for 28.2% (got {value})")
         return values
-    # the annual figure as the MoJ counts it since 2017: the four quarterly cohorts of the year, each with
-    # its own index offence, added together (a person can count in more than one quarter)
-    annual_from_quarters: bool = False
 
     _years = field_validator("cohort_years")(_check_years)
 

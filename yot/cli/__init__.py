@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "tracker": "live tracker of one cohort: share reoffended by month, projected final rate (analyst-facing JSON)",
     "compare": "one YOT's reoffending against its family, region and England, with funnel limits (JSON)",
     "run": "run the whole notebook suite and build the Steering Group pack",
+    "cache": "show or clear the validated-extract cache",
 }
 
 
@@ -54,22 +55,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_no_cache(parser: argparse.ArgumentParser) -> None:
+    """The ``--no-cache`` flag every command that reads an extract takes (yot.cache)."""
+    parser.add_argument("--no-cache", action="store_true",
+                        help="validate the extract afresh: neither read nor write the validated-extract cache "
+                             "(also: YOT_NO_CACHE=1)")
+
+
 def load_for_command(
-    data: str | Path, *, tables: Sequence[str] | None = None, extract_date: "dt.date | None" = None
+    data: str | Path,
+    *,
+    tables: Sequence[str] | None = None,
+    extract_date: "dt.date | None" = None,
+    no_cache: bool = False,
 ) -> "Extract":
     """Load an extract for a command: a fatal problem exits 2 with its message on stderr.
 
     Rows set aside are reported on stderr (one line per table) and left out of the analysis.
-    ``tables``: the contract tables the command needs (None: all; the loader may validate only
-    those, with the cross-table rules that touch them). ``extract_date``: the figures are as at
-    that day (METHODS.md "Extract date and as at runs"): everything dated after it is treated as
-    unknown (:func:`yot.extract.as_at`).
+    ``tables``: the contract tables the command needs (None: all); only those are read and
+    validated, with people when they name a person (a broken file the command does not need does not
+    stop it). ``no_cache``: do not use the validated-extract cache (:mod:`yot.cache`).
+    ``extract_date``: the figures are as at that day (METHODS.md "Extract date and as at runs"):
+    everything dated after it is treated as unknown (:func:`yot.extract.as_at`).
     """
     from yot.extract import as_at
     from yot.load import LoadError, load_extract
 
     try:
-        extract = load_extract(Path(data))
+        extract = load_extract(Path(data), tables=tables, cache=not no_cache)
     except LoadError as exc:
         print(f"yot: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
