@@ -181,3 +181,23 @@ def test_synthetic_extract_is_clean_and_planted_faults_are_found_exactly(
         "people": 1, "offences": 2, "interventions": 1, "referrals": 1,
         "assessments": 0, "substance_reviews": 0, "population": 0,
     }
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_no_cache_neither_writes_nor_changes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("YOT_CACHE_DIR", str(root))
+    folder = extract_dir(tmp_path / "x", bad=True)
+    if how == "environment":
+        monkeypatch.setenv("YOT_NO_CACHE", "1")
+    flag = ["--no-cache"] if how == "flag" else []
+    assert main(["validate", "--data", str(folder), "--json", "--quarantine", str(tmp_path / "q1"), *flag]) == 0
+    uncached = capsys.readouterr().out
+    assert not root.exists()
+    monkeypatch.delenv("YOT_NO_CACHE", raising=False)
+    for run in ("q2", "q3"):  # the first fills the cache, the second reads it
+        assert main(["validate", "--data", str(folder), "--json", "--quarantine", str(tmp_path / run)]) == 0
+        assert capsys.readouterr().out == uncached
+        assert (tmp_path / run / "offences.csv").read_bytes() == (tmp_path / "q1" / "offences.csv").read_bytes()
+    assert len(list((root / "tables").iterdir())) == 2

@@ -21,13 +21,15 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats as sps
 
+from yot._lazy import lazy_module
 from yot.cohort import reoffending
 from yot.contract import CUSTODY_OUTCOMES
 from yot.dates import add_months_expr, age_at
 from yot.extract import Extract
 from yot.stats import proportion_difference
+
+sps = lazy_module("scipy.stats")  # imported on first use
 
 PROGRAMMES: tuple[str, ...] = ("ISSP", "referral_order", "restorative_justice", "YISP")
 INTERVENTION_PROGRAMMES: tuple[str, ...] = ("ISSP", "restorative_justice")

@@ -20,14 +20,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from scipy import stats as sps
 
+from yot._lazy import lazy_module
 from yot.cohort import default_extract_date
 from yot.contract import ETHNICITIES, POPULATION_SEXES, SEXES
 from yot.dates import add_months, age_at, period_bounds, period_name
 from yot.extract import Extract
 from yot.stats import count_change_test, detectable_count_change, poisson_interval
 from yot.targets import Mode, TargetResult, is_met, rag_status, target_value
+
+sps = lazy_module("scipy.stats")  # imported on first use
 
 FTE_AGES: tuple[int, ...] = tuple(range(10, 18))
 FTE_COLUMNS: tuple[str, ...] = (

@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, overload
@@ -278,8 +278,14 @@ def _output(column: Column) -> pl.Expr:
     return pl.col(column.name).cast(column.dtype)
 
 
-def column_checks(column: Column, accepted_people: pl.Series | None) -> list[_Check]:
-    """The single-column rules of one contract column, in the order they are reported."""
+def column_checks(
+    column: Column, accepted_people: pl.Series | None, cannot_break: frozenset[tuple[str, str]] = frozenset()
+) -> list[_Check]:
+    """The single-column rules of one contract column, in the order they are reported.
+
+    ``cannot_break`` names ``(column, rule)`` pairs already shown to hold on every row by a cheaper
+    whole-column test (:func:`rules_that_hold`); their checks are left out (they would flag nothing).
+    """
     name = column.name
     col = pl.col(name)
     present = col.is_not_null()
@@ -297,9 +303,9 @@ def column_checks(column: Column, accepted_people: pl.Series | None) -> list[_Ch
             checks.append(_Check(name, "out_of_range", value.is_not_null() & (low | high), col))
     if column.codes is not None:
         checks.append(_Check(name, "unknown_code", present & ~col.is_in(list(column.codes)), col))
-    if column.unique:
+    if column.unique and (name, "duplicate_id") not in cannot_break:
         checks.append(_Check(name, "duplicate_id", present & col.is_duplicated(), col))
-    if column.person_ref and accepted_people is not None:
+    if column.person_ref and accepted_people is not None and (name, "unknown_person") not in cannot_break:
         checks.append(_Check(name, "unknown_person", present & ~col.is_in(accepted_people.implode()), col))
     return checks
 
@@ -375,9 +381,12 @@ CROSS_COLUMN_RULES = {
 """The contract's cross-column rules (``Table.extra_rules``) and the check that applies each."""
 
 
-def table_checks(table: Table, accepted_people: pl.Series | None) -> list[_Check]:
-    """Every row rule of ``table``: its columns' rules, then its cross-column rules."""
-    checks = [check for column in table.columns for check in column_checks(column, accepted_people)]
+def table_checks(
+    table: Table, accepted_people: pl.Series | None, cannot_break: frozenset[tuple[str, str]] = frozenset()
+) -> list[_Check]:
+    """Every row rule of ``table``: its columns' rules, then its cross-column rules (less any in
+    ``cannot_break``, see :func:`column_checks`)."""
+    checks = [check for column in table.columns for check in column_checks(column, accepted_people, cannot_break)]
     for rule in table.extra_rules:
         if rule not in CROSS_COLUMN_RULES:
             raise NotImplementedError(f"the loader has no check for contract rule {rule!r}")
@@ -401,28 +410,53 @@ class TableLoad:
 PROBLEM_SCHEMA = {"table": pl.String, "row": pl.Int64, "column": pl.String, "rule": pl.String, "value": pl.String}
 
 
+def rules_that_hold(table: Table, text: pl.DataFrame, accepted_people: pl.Series | None) -> frozenset[tuple[str, str]]:
+    """The ``(column, rule)`` pairs of the identity rules that no row of ``text`` breaks, found by
+    cheaper whole-column tests than the row checks themselves.
+
+    ``duplicate_id``: the column's values, sorted, never repeat a neighbour (a sort is cheaper than
+    hashing every value to find repeats, and all but free on an export already in id order).
+    ``unknown_person``: an anti-join with the accepted people finds no row (cheaper than a membership
+    test per row). When a rule does not hold, its row check runs as usual and reports the same rows.
+    """
+    holds: set[tuple[str, str]] = set()
+    for column in table.columns:
+        name = column.name
+        if column.unique:
+            values = text.get_column(name).drop_nulls().sort()
+            if values.len() < 2 or (values.slice(1) != values.slice(0, values.len() - 1)).all():
+                holds.add((name, "duplicate_id"))
+        if column.person_ref and accepted_people is not None:
+            known = accepted_people.rename(name).cast(text.schema[name]).to_frame()
+            if text.select(name).drop_nulls().join(known, on=name, how="anti").height == 0:
+                holds.add((name, "unknown_person"))
+    return frozenset(holds)
+
+
 def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series | None = None) -> TableLoad:
     """Apply every row rule of ``table`` to ``frame`` (as read) and split it into accepted and set aside.
 
     ``accepted_people`` are the person_ids of the accepted people, against which ``person_id`` is
     checked (``None`` skips the check: used for people itself). A row breaking several rules is set
     aside once, its ``rule`` naming every rule broken (in ``RULES`` order); ``problems`` has one row
-    per row, column and rule.
+    per row, column and rule. The rules are checked in one pass: every check is an expression, and
+    all of them are worked out together in one ``with_columns``.
     """
-    checks = table_checks(table, accepted_people)
     if _ROW not in frame.columns:
         frame = frame.with_row_index(_ROW, offset=1)
     file_columns = [c for c in frame.columns if c != _ROW]
     extras = [c for c in file_columns if c not in table.column_names]
-    flags = [f"__broken_{i}" for i in range(len(checks))]
     row_name = ROW_COLUMN if ROW_COLUMN not in file_columns else f"_{ROW_COLUMN}"
     rule_name = RULE_COLUMN if RULE_COLUMN not in file_columns else f"_{RULE_COLUMN}"
 
     parsed = [e for c in table.columns if (e := _parse(c, frame.schema.get(c.name, pl.String))) is not None]
-    text = (
-        text_frame(table, frame)
-        .with_columns(pl.col(_ROW).cast(pl.Int64), *parsed)
-        .with_columns(*[check.broken.fill_null(False).alias(flag) for check, flag in zip(checks, flags)])
+    text = text_frame(table, frame).with_columns(pl.col(_ROW).cast(pl.Int64), *parsed)
+    checks = table_checks(table, accepted_people, rules_that_hold(table, text, accepted_people))
+    flags = [f"__broken_{i}" for i in range(len(checks))]
+    text = text.with_columns(
+        *[check.broken.fill_null(False).alias(flag) for check, flag in zip(checks, flags)],
+        (pl.any_horizontal(*[check.broken.fill_null(False) for check in checks]) if checks else pl.lit(False))
+        .alias("__bad"),
     )
     rule_flags = {
         rule: [flag for check, flag in zip(checks, flags) if check.rule == rule] for rule in RULES
@@ -432,17 +466,24 @@ def validate_table(table: Table, frame: pl.DataFrame, accepted_people: pl.Series
         separator=RULE_SEPARATOR,
         ignore_nulls=True,
     )
-    text = text.with_columns(pl.any_horizontal(flags).alias("__bad") if flags else pl.lit(False).alias("__bad"))
 
     bad = text.get_column("__bad")
-    accepted = text.filter(~bad).select(*[_output(c) for c in table.columns])
-    if extras:
-        originals = frame.select(extras).filter(~bad)
-        accepted = pl.concat([accepted, originals], how="horizontal")
-    quarantine = text.filter(bad).select(
-        *[pl.col(c).cast(pl.String) for c in file_columns], pl.col(_ROW).alias(row_name), rule_text.alias(rule_name)
-    )
-    problems = problem_rows(table.name, text, checks, flags)
+    outputs = [_output(c) for c in table.columns]
+    quarantine_columns = [pl.col(c).cast(pl.String) for c in file_columns]
+    if not bad.any():  # the usual case: nothing to filter, nothing to report
+        accepted = text.select(*outputs)
+        if extras:
+            accepted = pl.concat([accepted, frame.select(extras)], how="horizontal")
+        quarantine = text.clear().select(*quarantine_columns, pl.col(_ROW).alias(row_name),
+                                         pl.lit(None, pl.String).alias(rule_name))
+        problems = pl.DataFrame(schema=PROBLEM_SCHEMA)
+    else:
+        accepted = text.filter(~bad).select(*outputs)
+        if extras:
+            accepted = pl.concat([accepted, frame.select(extras).filter(~bad)], how="horizontal")
+        quarantine = text.filter(bad).select(*quarantine_columns, pl.col(_ROW).alias(row_name),
+                                             rule_text.alias(rule_name))
+        problems = problem_rows(table.name, text.filter(bad), checks, flags)
     count = TableCount(read=frame.height, accepted=accepted.height, quarantined=quarantine.height)
     return TableLoad(accepted=accepted, quarantine=quarantine, problems=problems, count=count)
 
@@ -530,13 +571,66 @@ def read_table(path: Path, table: Table) -> pl.DataFrame:
     return frame
 
 
-def load_extract(path: Path) -> Extract:
+def needed_tables(tables: Iterable[str] | None) -> tuple[str, ...]:
+    """The tables to validate for a command that needs ``tables`` (None: all), in contract order:
+    those, and people whenever one of them names a person (its rows follow the people set aside)."""
+    if tables is None:
+        return tuple(TABLES)
+    wanted = set(tables)
+    unknown = wanted - set(TABLES)
+    if unknown:
+        raise ValueError(f"not tables of the data contract: {sorted(unknown)}")
+    if any(c.person_ref for name in wanted for c in TABLES[name].columns):
+        wanted.add("people")
+    return tuple(name for name in TABLES if name in wanted)
+
+
+def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool) -> dict[str, TableLoad]:
+    """Each table of ``names`` (present in ``files``) validated, or its result read from the cache."""
+    from yot import cache
+
+    loads: dict[str, TableLoad] = {}
+    keys: dict[str, str] = {}
+    if use_cache:
+        for name in names:
+            person_ref = any(c.person_ref for c in TABLES[name].columns)
+            keys[name] = cache.entry_key(name, files[name], people_key=keys.get("people") if person_ref else None)
+            hit = cache.read_entry(name, keys[name])
+            if hit is not None:
+                loads[name] = TableLoad(hit.accepted, hit.quarantine, hit.problems, hit.count)
+    # Every file still to validate is read (and its columns checked) before any is validated, so the
+    # first fatal problem in contract order is the one reported, cache or not.
+    raw = {name: read_table(files[name], TABLES[name]) for name in names if name not in loads}
+    accepted_people = loads["people"].accepted.get_column("person_id") if "people" in loads else None
+    for name in names:
+        if name in loads:
+            continue
+        loads[name] = validate_table(TABLES[name], raw.pop(name), None if name == "people" else accepted_people)
+        if name == "people":
+            accepted_people = loads["people"].accepted.get_column("person_id")
+        if use_cache:
+            done = loads[name]
+            cache.write_entry(name, keys[name], cache.CachedTable(done.accepted, done.quarantine, done.problems,
+                                                                  done.count))
+    return loads
+
+
+def load_extract(path: Path, *, tables: Iterable[str] | None = None, cache: bool = True) -> Extract:
     """Load and validate the extract in folder ``path`` against the data contract.
 
     Raises ``LoadError`` on a fatal problem; otherwise every table of the contract is present in the
     result with the contract's types (absent optional tables empty), rows breaking a rule are in
     ``quarantine`` with the rule, and ``counts`` holds rows read, accepted and set aside per table.
+
+    ``tables``: validate only these (None: all), with people when one of them names a person; the
+    others are not read at all (empty, and not in ``present`` or ``counts``), so a broken file a
+    command does not need does not stop it. ``cache``: read each table's result from the
+    validated-extract cache when its file, the contract and the code are unchanged, and write it
+    there after validating (:mod:`yot.cache`; off also when ``YOT_NO_CACHE`` is set). The result is
+    the same with and without the cache.
     """
+    from yot.cache import cache_enabled
+
     folder = Path(path)
     if not folder.exists():
         raise LoadError(f"{folder}: no such folder")
@@ -547,25 +641,20 @@ def load_extract(path: Path) -> Extract:
         if table.required and name not in files:
             raise LoadError(f"{folder}: required table {name!r} is missing (expected {name}.parquet or {name}.csv)")
 
-    raw = {name: read_table(file, TABLES[name]) for name, file in files.items()}
+    names = [name for name in needed_tables(tables) if name in files]
+    loads = _validate(files, names, cache_enabled(no_cache=not cache))
 
-    loads: dict[str, TableLoad] = {"people": validate_table(TABLES["people"], raw["people"])}
-    accepted_people = loads["people"].accepted.get_column("person_id")
-    for name in TABLES:
-        if name in raw and name != "people":
-            loads[name] = validate_table(TABLES[name], raw[name], accepted_people)
-
-    tables = {name: loads[name].accepted if name in loads else empty_table(name) for name in TABLES}
+    frames = {name: loads[name].accepted if name in loads else empty_table(name) for name in TABLES}
     problem_frames = [loads[name].problems for name in TABLES if name in loads]
     problems = ProblemRows(pl.concat(problem_frames).select(list(PROBLEM_SCHEMA)))
     return Extract(
-        **tables,
+        **frames,
         present=frozenset(loads),
         counts={name: loads[name].count for name in TABLES if name in loads},
         problems=problems,  # type: ignore[arg-type]  # a lazy sequence of Problem, see ProblemRows
         quarantine={name: loads[name].quarantine for name in TABLES if name in loads},
         source=folder,
-        files={name: files[name] for name in TABLES if name in files},
+        files={name: files[name] for name in TABLES if name in loads},
         synthetic=(folder / SYNTHETIC_MARKER).is_file(),
     )
 

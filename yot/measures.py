@@ -21,9 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from scipy import stats as sps
-from statsmodels.stats.power import NormalIndPower
 
+from yot._lazy import lazy_module
 from yot.cohort import (
     AGE_BANDS,
     check_period,
@@ -37,6 +36,8 @@ from yot.dates import period_bounds, period_name
 from yot.extract import Extract
 from yot.stats import detectable_proportion_change, proportion_difference, wilson_interval
 from yot.targets import Mode, TargetResult, is_met, rag_status, target_value
+
+sps = lazy_module("scipy.stats")  # imported on first use (a command that does not test pays nothing)
 
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "tier": TIER_ORDER,
@@ -336,6 +337,8 @@ def _one_sample_detectable(value: float, n: int, power: float = 0.8, alpha: floa
     """Smallest fall from a fixed ``value`` a cohort of ``n`` could detect (one-sample, Cohen's h)."""
     if n <= 0 or not 0 < value < 1:
         return None
+    from statsmodels.stats.power import NormalIndPower
+
     h = NormalIndPower().solve_power(effect_size=None, nobs1=n, ratio=0, alpha=alpha, power=power,
                                      alternative="two-sided")
     phi = 2 * math.asin(math.sqrt(value)) - float(h)

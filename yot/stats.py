@@ -9,21 +9,24 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats as sps
-from statsmodels.stats.power import NormalIndPower
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportion_confint,
-    test_proportions_2indep,
-)
 
-Z_95 = sps.norm.ppf(0.975)
+from yot._lazy import lazy_module
+
+sps = lazy_module("scipy.stats")  # scipy and statsmodels are imported on first use (about a second each)
+
+
+def __getattr__(name: str) -> float:
+    if name == "Z_95":  # the 97.5% point of the standard normal, worked out on first use
+        return float(sps.norm.ppf(0.975))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float | None, float | None]:
     """The Wilson score interval of ``successes / n`` (METHODS.md: binary_rate's 95% interval)."""
     if n <= 0:
         return None, None
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(successes, n, alpha=alpha, method="wilson")
     # The closed form leaves floating-point residue at the ends (1e-18 for 0 of n): snap it.
     low = 0.0 if successes == 0 else float(low)
@@ -40,6 +43,8 @@ def proportion_difference(
     """
     if n1 <= 0 or n2 <= 0:
         return None, None, None, None
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
     diff = x1 / n1 - x2 / n2
     # statsmodels also works out an odds ratio on the side, which divides by zero at 0% or 100%.
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -19,9 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from scipy import stats as sps
-from statsmodels.stats.power import NormalIndPower
 
+from yot._lazy import lazy_module
 from yot.cohort import default_extract_date
 from yot.dates import add_months, period_bounds, period_name
 from yot.extract import Extract
@@ -33,6 +32,8 @@ from yot.stats import (
     wilson_interval,
 )
 from yot.targets import TargetResult, is_met, rag_status, target_value
+
+sps = lazy_module("scipy.stats")  # imported on first use
 
 PROGRAMME = "substance_misuse"
 IMPROVED: tuple[str, ...] = ("reduced", "discontinued")
@@ -133,6 +134,8 @@ def detectable_proportion_rise(baseline_share: float, n_observed: int, n_baselin
         return None
     ratio = 0 if not n_baseline else n_observed / n_baseline
     nobs1 = n_observed if not n_baseline else n_baseline
+    from statsmodels.stats.power import NormalIndPower
+
     h = NormalIndPower().solve_power(effect_size=None, nobs1=nobs1, ratio=ratio, alpha=alpha, power=power,
                                      alternative="two-sided")
     phi = min(2 * math.asin(math.sqrt(baseline_share)) + float(h), math.pi)

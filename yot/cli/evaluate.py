@@ -7,9 +7,12 @@ import json
 import sys
 from typing import Any
 
+from yot.cli import add_no_cache
 from yot.cli._dates import iso_date
 
 PROGRAMMES = ("ISSP", "referral_order", "restorative_justice", "YISP")
+TABLES = ("people", "offences", "interventions", "referrals", "assessments", "comparators")
+"""The tables an evaluation reads (population estimates and substance reviews are not read)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end", required=True, type=iso_date)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
+    add_no_cache(parser)
 
 
 def _pct(value: float | None) -> str:
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
-    extract = load_for_command(args.data)
+    extract = load_for_command(args.data, tables=TABLES, no_cache=args.no_cache)
     evaluation = evaluate_programme(extract, args.programme, args.start, args.end, seed=args.seed)
     result = cli_summary(evaluation)
     if result["n_treated"] == 0:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from yot.cli import add_no_cache
 from yot.cli._dates import iso_date
+
+TABLES = ("people", "offences", "population")
+"""The tables first-time entrants are counted from (the rest of the extract is not read)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", required=True, type=iso_date)
     parser.add_argument("--end", required=True, type=iso_date)
     parser.add_argument("--json", action="store_true")
+    add_no_cache(parser)
     from yot.cli import add_csv_argument
 
     add_csv_argument(parser)
@@ -59,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
-    extract = load_for_command(args.data)
+    extract = load_for_command(args.data, tables=TABLES, no_cache=args.no_cache)
     result = fte_summary(extract, args.start, args.end)
     emit(args, result, summary_text(result), tidy_rows(result))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from yot.cli import add_no_cache
 from yot.cli._dates import iso_date, non_negative_int
 
 
@@ -16,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--waiting-months", type=non_negative_int, default=6)
     parser.add_argument("--extract-date", type=iso_date, default=None)
     parser.add_argument("--json", action="store_true")
+    add_no_cache(parser)
     from yot.cli import add_csv_argument
 
     add_csv_argument(parser)
@@ -78,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
-    extract = load_for_command(args.data, tables=("people", "offences"), extract_date=args.extract_date)
+    extract = load_for_command(args.data, tables=("people", "offences"), extract_date=args.extract_date,
+                               no_cache=args.no_cache)
     result = cohort_metrics(extract, args.start, args.end, args.follow_up_months, args.waiting_months,
                             args.extract_date)
     emit(args, result, summary_text(result), tidy_rows(result))

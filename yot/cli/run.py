@@ -10,8 +10,10 @@ fully succeeded. Exit 0 when every notebook ran and the pack passed its checks; 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
+from yot.cli import add_no_cache
 from yot.cli._dates import positive_int
 
 EXIT_FAILED = 3
@@ -27,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start a new kernel for every notebook (slower; by default each worker reuses its "
                              "kernel, emptied between notebooks, to save start-up and imports)")
     parser.add_argument("--notebooks", default=None, help="folder of the notebooks (default: the suite's notebooks/)")
+    add_no_cache(parser)
 
 
 EXIT_INTERRUPTED = 130
@@ -37,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from yot.params import ParameterError
     from yot.runner import NOTEBOOKS_DIR, RunError, RunInterrupted, run_suite
 
+    if args.no_cache:  # the notebooks' kernels inherit it: no one in this run reads or writes the cache
+        from yot.cache import NO_CACHE_ENV
+
+        os.environ[NO_CACHE_ENV] = "1"
     try:
         result = run_suite(args.params, data_dir=args.data, out=args.out, jobs=args.jobs,
                            notebooks_dir=args.notebooks or NOTEBOOKS_DIR, progress=not args.no_progress,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from yot.cli import UsageError
+from yot.cli import UsageError, add_no_cache
 from yot.load import RULES, LoadError, load_extract, load_report_json, rule_counts, table_counts, write_quarantine
 
 
@@ -14,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="folder of the extract's tables")
     parser.add_argument("--quarantine", metavar="OUTDIR", help="write the set-aside rows here, one CSV per table")
     parser.add_argument("--json", action="store_true", help="print the load report as JSON")
+    add_no_cache(parser)
 
 
 def summary_text(tables: dict[str, dict[str, int]], source: Path, rules: list[tuple[str, str, int]]) -> str:
@@ -34,7 +35,7 @@ def summary_text(tables: dict[str, dict[str, int]], source: Path, rules: list[tu
 
 def run(args: argparse.Namespace) -> int:
     try:
-        extract = load_extract(Path(args.data))
+        extract = load_extract(Path(args.data), cache=not args.no_cache)
     except LoadError as exc:
         print(f"yot validate: {exc}", file=sys.stderr)
         return 2

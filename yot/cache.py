@@ -1,0 +1,207 @@
+"""The validated-extract cache: each table's validation result, kept on disk and reused while nothing
+it depends on has changed (docs/DEVELOPING.md "The validated-extract cache").
+
+Validating a national extract takes seconds; reading its result back takes a fraction of that. The
+first load of a folder writes, per table, the accepted rows (typed Parquet), the rows set aside (as
+read), the problems and the row counts; a later load of the same files reads them instead of
+validating again. The report, the quarantine and the accepted rows are the same either way.
+
+An entry is keyed by everything its result depends on:
+
+* the sha256 of the table's file (its whole content: a change of one byte is a new key) and its
+  format (``.csv`` and ``.parquet`` are read differently);
+* for a table whose rows name a person, the key of the people entry (offences follow people set aside);
+* the code that decides: the package version and the sha256 of the sources of ``yot/contract.py``
+  (the contract), ``yot/load.py`` (the rules) and this module (the layout);
+
+so an entry is never stale, only unused. Where: ``$YOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/yot``, else
+``~/.cache/yot`` (never beside the extract, which may be read-only). Off: ``--no-cache`` on every
+command that reads an extract, or ``YOT_NO_CACHE=1``. Clear: ``python -m yot cache clear`` (or delete
+the folder). Entries are written into a private temporary folder and renamed into place in one step,
+so a reader sees a whole entry or none, and two processes filling the same entry at once both
+succeed (the second rename finds the entry there and discards its own copy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+import yot
+from yot.extract import TableCount
+
+CACHE_ENV = "YOT_CACHE_DIR"
+NO_CACHE_ENV = "YOT_NO_CACHE"
+LAYOUT = 1
+"""Bumped when the layout of an entry changes (the source hash of this module covers it too)."""
+
+_CODE_FILES = ("contract.py", "load.py", "cache.py")
+_ENTRIES = "tables"
+_META = "meta.json"
+_PARTS = ("accepted", "quarantine", "problems")
+
+
+def cache_dir() -> Path:
+    """Where the cache lives: ``$YOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/yot``, else ``~/.cache/yot``."""
+    given = os.environ.get(CACHE_ENV)
+    if given:
+        return Path(given).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "yot"
+
+
+def cache_enabled(no_cache: bool = False) -> bool:
+    """Whether to use the cache: not when ``no_cache`` (the ``--no-cache`` flag) or ``YOT_NO_CACHE`` is
+    set to anything but ``""``, ``0``, ``false`` or ``no``."""
+    flag = os.environ.get(NO_CACHE_ENV, "").strip().lower()
+    return not no_cache and flag in ("", "0", "false", "no")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's whole content."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_code_key: str | None = None
+
+
+def code_key_of(version: str, sources: dict[str, bytes]) -> str:
+    """sha256 of a package version and the named source files (the code a cached result depends on)."""
+    digest = hashlib.sha256(f"yot {version} layout {LAYOUT}\n".encode())
+    for name in sorted(sources):
+        digest.update(name.encode() + b"\0" + sources[name] + b"\0")
+    return digest.hexdigest()
+
+
+def code_key() -> str:
+    """:func:`code_key_of` the installed version and the sources of the contract (``yot/contract.py``),
+    the loader (``yot/load.py``) and this module; worked out once per process."""
+    global _code_key
+    if _code_key is None:
+        here = Path(__file__).resolve().parent
+        _code_key = code_key_of(yot.__version__, {name: (here / name).read_bytes() for name in _CODE_FILES})
+    return _code_key
+
+
+def entry_key(table: str, file: Path, *, people_key: str | None = None, code: str | None = None) -> str:
+    """The key of one table's entry: its file's content and format, the people entry it was checked
+    against (tables naming a person) and the code (:func:`code_key`)."""
+    parts = {
+        "table": table,
+        "format": Path(file).suffix.lower(),
+        "sha256": file_sha256(file),
+        "people": people_key,
+        "code": code or code_key(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class CachedTable:
+    """One table's validation result as the cache keeps it (the parts of ``yot.load.TableLoad``)."""
+
+    accepted: pl.DataFrame
+    quarantine: pl.DataFrame
+    problems: pl.DataFrame
+    count: TableCount
+
+
+def _entry_dir(root: Path, table: str, key: str) -> Path:
+    return root / _ENTRIES / f"{table}-{key}"
+
+
+def read_entry(table: str, key: str, root: Path | None = None) -> CachedTable | None:
+    """The cached result of ``table`` under ``key``, or None when there is none (or it cannot be read:
+    a damaged entry is a miss, never an error)."""
+    folder = _entry_dir(root or cache_dir(), table, key)
+    meta_file = folder / _META
+    if not meta_file.is_file():
+        return None
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        parts = {part: pl.read_parquet(folder / f"{part}.parquet") for part in _PARTS}
+        count = TableCount(**meta["count"])
+    except Exception:  # noqa: BLE001 - removed or damaged under us: validate again
+        return None
+    if meta.get("table") != table or meta.get("key") != key:
+        return None
+    return CachedTable(count=count, **parts)
+
+
+def write_entry(table: str, key: str, result: CachedTable, root: Path | None = None) -> bool:
+    """Store ``result`` under ``key`` (atomically: a temporary folder renamed into place). Returns
+    whether the entry is there afterwards. A cache that cannot be written is warned about once and
+    the load goes on without it."""
+    root = root or cache_dir()
+    final = _entry_dir(root, table, key)
+    if (final / _META).is_file():
+        return True
+    tmp: Path | None = None
+    try:
+        (root / _ENTRIES).mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{table}-", suffix=".tmp", dir=root / _ENTRIES))
+        for part in _PARTS:
+            getattr(result, part).write_parquet(tmp / f"{part}.parquet", statistics=False)
+        meta = {"table": table, "key": key, "version": yot.__version__, "layout": LAYOUT,
+                "count": {"read": result.count.read, "accepted": result.count.accepted,
+                          "quarantined": result.count.quarantined}}
+        (tmp / _META).write_text(json.dumps(meta), encoding="utf-8")
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not (final / _META).is_file():  # not another process's finished entry: a real failure
+                raise
+        return True
+    except Exception as exc:  # noqa: BLE001 - the cache is an optimisation: never fail a load for it
+        _warn_once(root, exc)
+        return False
+    finally:
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+_warned: set[Path] = set()
+
+
+def _warn_once(root: Path, exc: BaseException) -> None:
+    if root not in _warned:
+        _warned.add(root)
+        reason = getattr(exc, "strerror", None) or exc
+        warnings.warn(f"yot: cannot write the validated-extract cache in {root} ({reason}); loading without it "
+                      f"(set {CACHE_ENV} to a writable folder, or {NO_CACHE_ENV}=1)", RuntimeWarning, stacklevel=3)
+
+
+def cache_size(root: Path | None = None) -> tuple[int, int]:
+    """Entries and bytes in the cache."""
+    folder = (root or cache_dir()) / _ENTRIES
+    if not folder.is_dir():
+        return 0, 0
+    entries = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    size = sum(f.stat().st_size for p in entries for f in p.iterdir() if f.is_file())
+    return len(entries), size
+
+
+def clear(root: Path | None = None) -> int:
+    """Delete every entry (and any abandoned temporary folder); returns the entries deleted. A process
+    reading an entry as it goes finds it gone and validates again."""
+    folder = (root or cache_dir()) / _ENTRIES
+    if not folder.is_dir():
+        return 0
+    count = 0
+    for path in folder.iterdir():
+        if path.is_dir():
+            count += not path.name.startswith(".")
+            shutil.rmtree(path, ignore_errors=True)
+    return count
