@@ -50,7 +50,8 @@ def _col(frame: pl.DataFrame, name: str) -> np.ndarray:
 
 
 def lines(chart: Chart) -> Figure:
-    """Counts per year of several series (``x``, ``y``, ``series``); hidden points are left out."""
+    """Counts per year of several series (``x``, ``y``, ``series``); hidden points are left out. An
+    optional ``period`` column labels the x positions as the tables write them ("2004-05")."""
     o = chart.options
     fig, ax = plt.subplots(figsize=(9, 4.2))
     data = chart.data.filter(pl.col("y").is_not_null())
@@ -60,7 +61,11 @@ def lines(chart: Chart) -> Figure:
     ax.set_title(chart.title)
     ax.set_xlabel(o.get("x_label", ""))
     ax.set_ylabel(o.get("y_label", ""))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if "period" in chart.data.columns:
+        ticks = chart.data.select("x", "period").unique(maintain_order=True).sort("x")
+        ax.set_xticks(ticks["x"].to_list(), ticks["period"].to_list(), rotation=0 if ticks.height < 8 else 45)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(title=o.get("legend_title"), bbox_to_anchor=(1.02, 1), loc="upper left", frameon=False)
     fig.tight_layout()
     return fig
@@ -186,6 +191,99 @@ DRAWINGS: dict[str, Callable[[Chart], Figure]] = {
     "lines": lines, "group_bars": group_bars, "count_bars": count_bars, "compare_bars": compare_bars,
     "target_trend": target_trend,
 }
+
+
+def love_plot(chart: Chart) -> Figure:
+    """Balance of matching (a "love plot"): the standardised difference of each ``characteristic``
+    ``before`` matching (open circles) and ``after`` (filled), with dashed lines at -limit and +limit
+    (``options["limit"]``, default 0.10) inside which a characteristic counts as alike."""
+    o = chart.options
+    limit = float(o.get("limit", 0.10))
+    data = chart.data
+    names = data.get_column("characteristic").to_list()
+    before, after = _col(data, "before"), _col(data, "after")
+    y = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.3 * max(len(names), 3)))
+    ax.axvspan(-limit, limit, color="#e6f2e8", zorder=0)
+    for x in (-limit, limit):
+        ax.axvline(x, color="#2e7d32", linestyle="--", linewidth=1)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.scatter(before, y, facecolors="none", edgecolors=PALETTE[0], s=36, linewidths=1.4, zorder=3)
+    ax.scatter(after, y, color=PALETTE[1], s=36, zorder=4)
+    ax.set_yticks(y, names, fontsize=9)
+    ax.set_ylim(len(names) - 0.5, -0.5)
+    reach = np.nanmax(np.r_[np.abs(before), np.abs(after), limit * 1.5])
+    ax.set_xlim(-reach * 1.1, reach * 1.1)
+    ax.set_xlabel(o.get("x_label", "Standardised difference"))
+    ax.set_title(chart.title, loc="left")
+    handles = [Line2D([], [], marker="o", color=PALETTE[0], markerfacecolor="none", linestyle="none",
+                      label="Before matching"),
+               Line2D([], [], marker="o", color=PALETTE[1], linestyle="none", label="After matching"),
+               Line2D([], [], color="#2e7d32", linestyle="--", label=f"Alike: within -{limit:.2f} to +{limit:.2f}")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def survival_curves(chart: Chart) -> Figure:
+    """Step curves of the share not yet having the event (``group``, ``day``, ``surviving``), one per
+    group with its legend entry; a dotted line at ``options["mark_day"]`` (the day the difference is
+    read) has its own."""
+    o = chart.options
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    data = chart.data
+    for k, (group,) in enumerate(data.select("group").unique(maintain_order=True).iter_rows()):
+        part = data.filter(pl.col("group") == group).sort("day")
+        ax.step(part["day"].to_list(), part["surviving"].to_list(), where="post", color=PALETTE[k % len(PALETTE)],
+                linewidth=2, label=group)
+    handles, _ = ax.get_legend_handles_labels()
+    mark = o.get("mark_day")
+    if mark is not None:
+        ax.axvline(mark, color="black", linestyle=":", linewidth=1.2)
+        handles.append(Line2D([], [], color="black", linestyle=":", label=f"Day {mark}"))
+    lowest = np.nanmin(np.r_[_col(data, "surviving"), 1.0])
+    ax.set_ylim(max(0.0, lowest - 0.1), 1.02)
+    _percent(ax)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(o.get("x_label", "Days"))
+    ax.set_ylabel(o.get("y_label", ""))
+    ax.set_title(chart.title, loc="left")
+    ax.legend(handles=handles, loc="lower left", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def forest(chart: Chart) -> Figure:
+    """A forest plot: one row per ``row`` (its label names the programme and the outcome), the
+    ``estimate`` with its 95% interval (``low``, ``high``), a line at zero with its legend entry;
+    a row with no published estimate shows its ``label`` (``[c]``) instead of a point."""
+    o = chart.options
+    data = chart.data
+    rows = data.get_column("row").to_list()
+    est, low, high = _col(data, "estimate"), _col(data, "low"), _col(data, "high")
+    y = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(9.5, 1.4 + 0.75 * max(len(rows), 2)))
+    shown = ~np.isnan(est)
+    ax.axvline(0, color="black", linewidth=1)
+    ax.errorbar(est[shown], y[shown], xerr=_errors(est[shown], low[shown], high[shown]), fmt="o", color=PALETTE[0],
+                ecolor=PALETTE[0], capsize=4, markersize=7)
+    reach = np.nanmax(np.r_[np.abs(low), np.abs(high), np.abs(est), 1.0]) * 1.1
+    labels = data.get_column("label").to_list() if "label" in data.columns else [None] * len(rows)
+    for yi, text in zip(y[~shown], np.array(labels, dtype=object)[~shown]):
+        ax.text(0, yi, f"  {text or 'no estimate'}", va="center", ha="left", fontsize=9, color="#333")
+    ax.set_yticks(y, rows, fontsize=9)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(-reach, reach)
+    ax.set_xlabel(o.get("x_label", "Difference"))
+    ax.set_title(chart.title, loc="left")
+    handles = [Line2D([], [], marker="o", color=PALETTE[0], label="Difference, 95% interval"),
+               Line2D([], [], color="black", label="No difference")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+DRAWINGS.update({"love_plot": love_plot, "survival_curves": survival_curves, "forest": forest})
 
 
 def draw(chart: Chart) -> Figure:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,23 @@ def saved_pages(private: Path, runs: Sequence[Run]) -> list[SavedPage]:
     return [SavedPage.read(private / r.name / f"{r.name}.page.json") for r in runs]
 
 
-def key_findings(pages: Sequence[SavedPage], limit: int = 6) -> list[str]:
-    """Three to six sentences for the top of the index: the findings pages offered (each already made
-    from their numbers, with direction and size), most important first."""
+def key_findings(pages: Sequence[SavedPage], limit: int = 6, groups: Mapping[str, str] | None = None) -> list[str]:
+    """Up to six sentences for the top of the index: the findings pages offered in
+    ``summary["findings"]`` (each already made from their numbers, with direction and size), most
+    important (lowest ``order``) first.
+
+    When no page offered one, the answers of the latest page of each group stand in (``groups`` maps a
+    page name to its group; pages come in plan order, so the last of a group is its latest period), so
+    the index never opens on an empty section while the pack has something to say.
+    """
     offered = [(f.get("order", 50), i, f["text"]) for i, p in enumerate(pages) for f in p.summary.get("findings", [])]
-    return [text for _, _, text in sorted(offered)[:limit]]
+    if offered:
+        return [text for _, _, text in sorted(offered)[:limit]]
+    latest: dict[str, str] = {}
+    for p in pages:
+        if p.answer:
+            latest[(groups or {}).get(p.name, p.name)] = p.answer
+    return list(latest.values())[:limit]
 
 
 def verdict_rows(pages: Sequence[SavedPage]) -> list[dict[str, Any]]:
@@ -44,9 +56,9 @@ def things_to_know(suite: Suite, extract_date: dt.date | None, synthetic: bool) 
     pub = suite.publication
     r = suite.reoffending
     t = suite.disclosure.threshold
-    coverage = pub.coverage or (
-        f"Young people known to {suite.yot} Youth Offending Team, from its case-level extract"
-        + (f" as at {extract_date:%-d %B %Y}" if extract_date else "") + ".")
+    coverage = (pub.coverage or f"Young people known to {suite.yot} Youth Offending Team, from its case-level "
+                "extract.") + (f" Figures as at {extract_date:%-d %B %Y}: what the extract held that day."
+                               if extract_date else "")
     rows = [
         ("What the figures cover", coverage + (" The figures in this pack are synthetic: made up for demonstration, "
                                                  "they are not the YOT's." if synthetic else "")),
@@ -56,7 +68,7 @@ def things_to_know(suite: Suite, extract_date: dt.date | None, synthetic: bool) 
                                 "period. Until then figures are marked [p], can still change and are not rated."),
         ("Small numbers", f"Counts from 1 to {t - 1}, and figures that would reveal them, are shown as [c] "
                           "(disclosure control); no young person can be identified from this pack."),
-        ("Status", f"{pub.status}. {pub.status_note}"),
+        ("Status", f"{pub.status}. {pub.status_note}" if pub.status_note else pub.status),
         ("Produced by", pub.producer),
         ("Contact", pub.contact),
         ("Next update", pub.next_update),
@@ -76,12 +88,14 @@ def write_pack_pages(folder: Path, suite: Suite, pages: Sequence[SavedPage], run
             "title": run.title, "href": f"{run.name}.html" if page and run.name not in failed else None,
             "provisional": bool(page and page.provisional), "answer": page.answer if page else None,
         })
-    tables = [{"title": t["title"], "href": f"tables/{t['file']}", "page": p.title} for p in pages for t in p.tables]
+    tables = [{"title": p.title, "href": f"{p.name}.html",
+               "files": [{"title": t["title"], "href": f"tables/{t['file']}"} for t in p.tables]}
+              for p in pages if p.tables]
     context = {
         "yot": suite.yot, "suite_title": suite.title, "synthetic": synthetic, "footer": footer,
         "as_at": f"{extract_date:%-d %B %Y}" if extract_date else None,
         "status": suite.publication.status,
-        "findings": key_findings(pages), "rows": verdict_rows(pages),
+        "findings": key_findings(pages, groups={r.name: r.group for r in runs}), "rows": verdict_rows(pages),
         "status_key": next((p.summary["status_key"] for p in pages if "status_key" in p.summary), None),
         "things": things_to_know(suite, extract_date, synthetic), "groups": groups, "tables": tables,
         "failures": list(failures), "threshold": suite.disclosure.threshold,

@@ -7,10 +7,11 @@ tables, chart source lines). Nothing here decides what a page says: it lays out 
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,20 @@ def section_heading_html(section: Section) -> str:
 
 def caption_html(chart: Chart) -> str:
     return str(_macro("caption")(chart))
+
+
+def figure_html(chart: Chart, png: bytes) -> str:
+    """A chart as the page shows it: the drawing (embedded PNG) with its own alt text and, under it, its
+    source line, in one ``<figure>`` that printing never splits."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return str(_macro("figure")(chart, src))
+
+
+def page_html(page: Page, suite_title: str, png: Callable[[Chart], bytes]) -> str:
+    """The whole page as one piece of HTML (header, answer, sections with their tables and charts,
+    settings): what the notebook displays, so headings stay with what follows them in print."""
+    return "".join(value if kind == "html" else figure_html(value, png(value))
+                   for kind, value in page_fragments(page, suite_title))
 
 
 class _PageView:

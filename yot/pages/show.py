@@ -1,13 +1,13 @@
 """Showing a page in a notebook: its HTML fragments and its charts, in reading order.
 
-The notebook calls :func:`show`; each chart is drawn by :mod:`yot.charts` (seaborn) and displayed as a
-PNG with its own alt text, followed by its source line.
+The notebook calls :func:`show`; each chart is drawn by :mod:`yot.charts` (seaborn) and embedded as a
+PNG with its own alt text, its source line under it, in the page's one HTML output.
 """
 
 from __future__ import annotations
 
 from yot.pages.model import Chart, Page
-from yot.pages.render import caption_html, merge_html, page_fragments
+from yot.pages.render import page_html
 
 
 def chart_png(chart: Chart) -> bytes:
@@ -26,15 +26,11 @@ def chart_png(chart: Chart) -> bytes:
 
 
 def show(page: Page, suite_title: str = "") -> None:
-    """Display ``page`` in the running notebook: header, sections, tables, charts with alt text."""
-    from IPython.display import HTML, Image, display
+    """Display ``page`` in the running notebook as one HTML output: header, answer, sections, tables,
+    and each chart as a figure (embedded PNG with its own alt text, its source line under it)."""
+    from IPython.display import HTML, display
 
-    for kind, value in merge_html(page_fragments(page, suite_title)):
-        if kind == "html":
-            display(HTML(value))
-        else:
-            display(Image(data=chart_png(value), format="png", alt=value.alt))
-            display(HTML(caption_html(value)))
+    display(HTML(page_html(page, suite_title, chart_png)))
 
 
 def show_exact(page: Page) -> None:
