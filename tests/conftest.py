@@ -1,8 +1,16 @@
 """Shared fixtures: a small synthetic extract and ONE run of the whole notebook suite on it.
 
-The suite run is session-scoped and, under pytest-xdist, shared by every worker through a lock file in
-the common temporary folder, so the notebook tests, the end-to-end page test and the privacy test all
-look at the same pack and the suite runs once per test session.
+``suite_run`` is session-scoped and, under pytest-xdist (``-n 2 --dist loadfile``), shared by every
+worker through a lock file (``fcntl.flock``) in the common parent of the workers' temporary folders: the
+first worker to ask runs ``yot run`` once, the others wait on the lock and reuse its record. The
+notebook tests, the end-to-end page and pack tests and the privacy test all look at this one pack.
+
+``suite_run`` yields a :class:`SuiteRun`: ``returncode``/``stderr`` of ``python -m yot run``, ``out``
+(its ``--out`` folder, with ``latest``), ``run_dir`` (``out/runs/<timestamp>``), ``published``
+(``run_dir/published``, the pack), ``analyst``, ``index``, ``manifest`` (the parsed manifest.json),
+``suite`` (the suite file it ran: the Barnet file cut to two years of each section, with ``data:``
+naming the extract, so the run also exercises the suite file's ``data:``) and ``data_dir`` (the small
+synthetic extract, also the ``small_extract`` fixture).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE_PARAMS = ROOT / "parameters" / "barnet_2005_2008.yaml"
@@ -35,6 +44,7 @@ class SuiteRun:
     out: Path
     run_dir: Path | None
     data_dir: Path
+    suite: Path
 
     @property
     def published(self) -> Path:
@@ -93,7 +103,8 @@ def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 
 @pytest.fixture(scope="session")
 def small_extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small synthetic extract written by ``yot synth`` (skips while the generator is not built)."""
+    """A small synthetic extract written by ``yot synth`` (made once per session; a failure of
+    ``yot synth`` fails every test that needs it, never skips them)."""
     shared = _shared_dir(tmp_path_factory)
     folder = shared / "small_extract"
     failed = shared / "small_extract.failed"
@@ -105,20 +116,43 @@ def small_extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
             else:
                 failed.write_text(done.stderr[-3000:])
     if failed.exists():
-        pytest.skip(f"yot synth cannot make the small extract yet: {failed.read_text().strip().splitlines()[-1:]}")
+        pytest.fail(f"yot synth could not make the small extract:\n{failed.read_text()}", pytrace=False)
     return folder
+
+
+def small_suite_file(path: Path, data: Path | None) -> Path:
+    """The Barnet suite file cut to two years of each section (the whole suite, quickly), with ``data:``
+    naming ``data`` (left out when None)."""
+    suite = yaml.safe_load(SUITE_PARAMS.read_text(encoding="utf-8"))
+    suite["reoffending"]["cohort_years"] = [2004, 2005]
+    suite["reoffending"]["target"]["baseline_year"] = 2004
+    for key in ("first_time_entrants", "substance_misuse"):
+        if key in suite:
+            suite[key]["years"] = [2004, 2005]
+    if "first_time_entrants" in suite:
+        suite["first_time_entrants"]["target"]["by_year"] = 2005
+    for key in ("starts_target", "improvement_target"):
+        if key in suite.get("substance_misuse", {}):
+            suite["substance_misuse"][key]["baseline_year"] = 2004
+    suite.pop("data", None)
+    if data is not None:
+        suite["data"] = str(data)
+    path.write_text(yaml.safe_dump(suite, sort_keys=False), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")
 def suite_run(tmp_path_factory: pytest.TempPathFactory, small_extract: Path) -> SuiteRun:
-    """The whole suite (parameters/barnet_2005_2008.yaml) run once on the small extract."""
+    """The whole suite (the Barnet suite file cut to two years, ``data:`` = the small extract) run once
+    per test session by ``python -m yot run`` (see the module docstring for what it yields)."""
     shared = _shared_dir(tmp_path_factory)
     out = shared / "suite_out"
+    suite = shared / "suite.yaml"
     record = shared / "suite_run.json"
     with _locked(shared / "suite_run.lock"):
         if not record.exists():
-            done = _yot("run", "--params", str(SUITE_PARAMS), "--data", str(small_extract), "--out", str(out),
-                        "--jobs", "2", "--no-progress")
+            small_suite_file(suite, small_extract)
+            done = _yot("run", "--params", str(suite), "--out", str(out), "--jobs", "2", "--no-progress")
             runs = sorted((out / "runs").iterdir()) if (out / "runs").exists() else []
             record.write_text(json.dumps({
                 "returncode": done.returncode, "stderr": done.stderr[-20000:],
@@ -126,4 +160,4 @@ def suite_run(tmp_path_factory: pytest.TempPathFactory, small_extract: Path) -> 
             }))
     saved = json.loads(record.read_text())
     return SuiteRun(saved["returncode"], saved["stderr"], out,
-                    Path(saved["run_dir"]) if saved["run_dir"] else None, small_extract)
+                    Path(saved["run_dir"]) if saved["run_dir"] else None, small_extract, suite)

@@ -1,4 +1,5 @@
-"""Suite parameter files: validation with located messages, period helpers, and the notebook plan."""
+"""Suite parameter files: validation with located messages, period helpers, and the plan of notebook
+runs (``yot.pages.registry.plan``; no fixed list of page kinds is assumed: kinds are being added)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from yot.params import (
-    NotebookRun,
-    ParameterError,
-    cohort_complete_from,
-    load_suite,
-    plan,
-    plan_with_notes,
-)
+from yot.cohort import completion_date
+from yot.dates import period_bounds
+from yot.pages.registry import REGISTRY, plan
+from yot.params import ParameterError, load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 BARNET = ROOT / "parameters" / "barnet_2005_2008.yaml"
@@ -132,9 +129,10 @@ def test_optional_sections_may_be_left_out(tmp_path):
     for section in ("first_time_entrants", "substance_misuse", "evaluation", "disclosure", "data"):
         raw.pop(section)
     suite = load_suite(_write(tmp_path, raw))
-    assert suite.evaluation is None and suite.disclosure.threshold == 5
-    notebooks = {r.notebook for r in plan(suite, data_dir="d", notebooks_dir=tmp_path / "all")}
-    assert notebooks == set()  # no notebooks in that folder at all
+    assert suite.evaluation is None and suite.disclosure.threshold == 5 and suite.data is None
+    full = {r.name for r in plan(load_suite(BARNET))}
+    fewer = {r.name for r in plan(suite)}
+    assert fewer <= full and "data_quality" in fewer  # leaving sections out only removes runs
 
 
 def test_command_line_rejects_bad_parameters_with_exit_1_and_no_traceback(tmp_path):
@@ -151,61 +149,44 @@ def test_command_line_rejects_bad_parameters_with_exit_1_and_no_traceback(tmp_pa
 
 # ------------------------------------------------------------------------------- periods
 def test_a_cohort_is_complete_from_period_end_plus_follow_up_and_waiting():
-    assert cohort_complete_from("calendar", 2007, 12, 6) == dt.date(2009, 6, 30)
-    assert cohort_complete_from("october_december", 2004, 12, 3) == dt.date(2006, 3, 31)
+    assert completion_date(period_bounds("calendar", 2007)[1], 12, 6) == dt.date(2009, 6, 30)
+    assert completion_date(period_bounds("october_december", 2004)[1], 12, 3) == dt.date(2006, 3, 31)
 
 
 # ------------------------------------------------------------------------------- the plan
-def _doc_table() -> dict[str, set[str]]:
-    """Notebook -> parameter names, read from docs/notebooks.md (the contract with the notebook authors)."""
-    text = (ROOT / "docs" / "notebooks.md").read_text()
-    common = set(re.findall(r"^\| `(\w+)` \| [^|]+ \| [^|]+ \|$", text, flags=re.M))
-    own = {}
-    for notebook, cell in re.findall(r"^\| `(\w+\.ipynb)` \| [^|]+ \| ([^|]+) \|$", text, flags=re.M):
-        own[notebook] = common | set(re.findall(r"`(\w+)`", cell))
-    return own
-
-
-def test_plan_gives_each_notebook_exactly_the_parameters_docs_notebooks_md_names(tmp_path):
-    documented = _doc_table()
-    assert len(documented) == 7 and "data_dir" in documented["targets.ipynb"]
-    for name in documented:
-        (tmp_path / name).write_text("{}")
-    runs = plan(load_suite(BARNET), data_dir="data/x", notebooks_dir=tmp_path)
-    for run in runs:
-        assert set(run.parameters) == documented[run.notebook], run.notebook
-
-
-def test_plan_derives_one_run_per_cohort_year_and_programme(tmp_path):
-    for name in ("data_quality", "reoffending_cohort", "targets", "evaluation", "evaluation_comparison",
-                 "first_time_entrants", "substance_misuse"):
-        (tmp_path / f"{name}.ipynb").write_text("{}")
-    runs = plan(load_suite(BARNET), data_dir="data/x", tables_dir="/t", notebooks_dir=tmp_path)
+def test_plan_derives_one_cohort_run_per_cohort_year_with_its_parameters():
+    suite = load_suite(BARNET)
+    runs = plan(suite)
     names = [r.name for r in runs]
-    assert len(names) == len(set(names)) == 1 + 6 + 1 + 4 + 1 + 1 + 1
-    cohort_2005 = next(r for r in runs if r.name == "reoffending_cohort_2005")
+    assert len(names) == len(set(names))  # names are unique: they name the run's files
+    cohorts = [r for r in runs if r.kind == "cohort"]
+    assert [r.name for r in cohorts] == [f"reoffending_cohort_{y}" for y in suite.reoffending.cohort_years]
+    cohort_2005 = next(r for r in cohorts if r.name == "reoffending_cohort_2005")
     assert cohort_2005.parameters["cohort_year"] == 2005
-    assert cohort_2005.parameters["data_dir"] == "data/x" and cohort_2005.parameters["tables_dir"] == "/t"
-    assert cohort_2005.provisional_from == dt.date(2007, 6, 30)
-    issp = next(r for r in runs if r.name == "evaluation_ISSP")
-    assert (issp.parameters["programme"], issp.parameters["start"], issp.parameters["seed"]) == ("ISSP", "2003-01-01", 2005)
-    subst = next(r for r in runs if r.notebook == "substance_misuse.ipynb")
-    assert subst.parameters["starts_baseline_value"] == 280 and subst.parameters["improvement_mode"] == "relative"
-    targets = next(r for r in runs if r.notebook == "targets.ipynb")
-    assert targets.parameters["baseline_value"] == 0.282 and targets.parameters["targets_by_tier"] is True
+    assert (cohort_2005.parameters["follow_up_months"], cohort_2005.parameters["waiting_months"]) == (12, 6)
+    assert cohort_2005.notebook == "reoffending_cohort.ipynb"
 
 
-def test_a_notebook_not_written_yet_is_skipped_with_a_note(tmp_path):
-    (tmp_path / "data_quality.ipynb").write_text("{}")
-    result = plan_with_notes(load_suite(BARNET), data_dir="d", notebooks_dir=tmp_path)
-    assert [r.notebook for r in result.runs] == ["data_quality.ipynb"]
-    assert any("evaluation.ipynb" in n for n in result.notes)
-    assert len(result.notes) == 6  # one note per missing notebook, not per run
-    assert isinstance(result.runs[0], NotebookRun)
+def test_every_run_takes_the_common_parameters_and_reads_only_earlier_runs():
+    suite = load_suite(BARNET)
+    runs = plan(suite)
+    seen: set[str] = set()
+    for run in runs:
+        p = run.parameters
+        assert (p["yot_name"], p["title"], p["disclosure_threshold"], p["extract_date"], p["name"]) == (
+            "Barnet", suite.title, 5, None, run.name)
+        assert "data_dir" not in p and "output_dir" not in p  # the runner adds those (run-private)
+        assert set(run.after) <= seen, run.name
+        seen.add(run.name)
 
 
-def test_no_extract_anywhere_is_an_error(tmp_path):
-    raw = _barnet_raw()
-    raw.pop("data")
-    with pytest.raises(ParameterError, match="no extract given"):
-        plan(load_suite(_write(tmp_path, raw)), notebooks_dir=tmp_path)
+def test_plan_follows_the_registry_order():
+    kinds = [k.key for k in REGISTRY]
+    order = [kinds.index(r.kind) for r in plan(load_suite(BARNET))]
+    assert order == sorted(order)
+
+
+def test_an_extract_date_reaches_every_run(tmp_path):
+    raw = BARNET.read_text().replace("extract_date: null", "extract_date: 2006-06-30")
+    runs = plan(load_suite(_write(tmp_path, raw)))
+    assert {r.parameters["extract_date"] for r in runs} == {"2006-06-30"}

@@ -1,7 +1,8 @@
 """End to end (issue 7): the whole suite on a tiny YOT publishes nothing that identifies a young person.
 
-Writes a synthetic extract of a few dozen young people a year (``python -m yot synth``), runs the
-whole suite on it (``python -m yot run``) and then, independently of ``yot.disclosure``, reads the
+Uses the shared suite run of conftest.py (``suite_run``: a synthetic extract of a few dozen young
+people a year written by ``python -m yot synth``, the whole suite run on it by ``python -m yot run``)
+and then, independently of ``yot.disclosure``, reads the
 input tables and searches every published file for any identifier or date of birth, and every count
 cell of every published CSV for a count from 1 to threshold - 1. Finally the suite's own check must
 agree that the folder is clean.
@@ -10,56 +11,19 @@ agree that the folder is clean.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "parameters" / "barnet_2005_2008.yaml"
 THRESHOLD = 5
-PEOPLE = 300  # over 2000-2010: a few dozen young people a year
+PEOPLE = 400  # conftest.SMALL_PEOPLE: over 2000-2010, a few dozen young people a year
 BINARY = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".pdf", ".woff", ".woff2", ".ttf"}
 SYMBOLS = {"[c]", "[x]", "[z]"}
-
-
-def _yot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "yot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=3600
-    )
-
-
-def _skip_if_not_built(proc: subprocess.CompletedProcess[str], what: str, module: str) -> None:
-    """Skip when the command itself is still a stub (its own traceback ends the output), never when a
-    notebook it ran failed."""
-    last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
-    if proc.returncode != 0 and (
-        last.startswith("NotImplementedError") or last.startswith(f"ModuleNotFoundError: No module named '{module}'")
-    ):
-        pytest.skip(f"{what} is not built yet: {last}")
-
-
-def _tiny_suite(path: Path) -> Path:
-    """The Barnet suite file, cut to two years of each kind, so the whole suite runs quickly."""
-    suite = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
-    suite["reoffending"]["cohort_years"] = [2004, 2005]
-    suite["reoffending"]["target"]["baseline_year"] = 2004
-    for key in ("first_time_entrants", "substance_misuse"):
-        if key in suite:
-            suite[key]["years"] = [2004, 2005]
-    if "first_time_entrants" in suite:
-        suite["first_time_entrants"]["target"]["by_year"] = 2005
-    path.write_text(yaml.safe_dump(suite, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def _read_table(data: Path, name: str) -> pl.DataFrame | None:
@@ -107,20 +71,9 @@ def _written_forms(d: date) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
-    if importlib.util.find_spec("yot.synth") is None:
-        pytest.skip("yot.synth (the synthetic generator) is not built yet")
-    if importlib.util.find_spec("yot.runner") is None:
-        pytest.skip("yot.runner (the suite runner) is not built yet")
-    base = tmp_path_factory.mktemp("privacy")
-    data, out = base / "data", base / "out"
-    synth = _yot("synth", "--out", str(data), "--people", str(PEOPLE), "--seed", "7", cwd=base)
-    _skip_if_not_built(synth, "yot synth", "yot.synth")
-    assert synth.returncode == 0, synth.stderr
-    params = _tiny_suite(base / "tiny.yaml")
-    run = _yot("run", "--params", str(params), "--data", str(data), "--out", str(out), "--no-progress", cwd=ROOT)
-    _skip_if_not_built(run, "yot run", "yot.runner")
-    return data, out, run
+def tiny_run(suite_run):
+    """The one shared suite run of conftest.py (the whole suite on a small synthetic extract)."""
+    return suite_run.data_dir, suite_run.out, suite_run
 
 
 @pytest.mark.slow

@@ -1,4 +1,8 @@
-"""The suite runner on tiny hand-made notebooks: kernel, pages without code, failures, manifest, latest."""
+"""The suite runner on small purpose-made notebooks (written by the tests, one for every notebook the
+plan of a tiny suite file names, following the page protocol: a ``parameters`` cell, output cells, an
+``analyst`` cell and a ``remove_cell`` cell that saves a page into the run-private ``output_dir``):
+kernels, pages without code, failures kept apart, manifest, latest, data precedence, as-at runs,
+cancel, fail closed. The real notebooks are tested in test_notebooks.py."""
 
 from __future__ import annotations
 
@@ -6,42 +10,30 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from yot.runner import point_latest, run_suite
+from yot.pages.registry import Run, plan
+from yot.params import load_suite
+from yot.runner import RunError, point_latest, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER_IN_CODE = "CODE_ONLY_MARKER_7f3a"
+ANALYST_MARKER = "EXACT_FIGURE_FOR_THE_ANALYST_4417"
 
-PARAMETERS_CELL = """data_dir = "../data/synthetic"
-extract_date = None
-yot_name = "Barnet"
-title = "t"
-disclosure_threshold = 5
-tables_dir = "../outputs/scratch/tables"
-methods_url = "../docs/methods.md"
-period = "calendar"
-cohort_years = [2004]
-cohort_year = 2004
-follow_up_months = 12
-waiting_months = 6
-baseline_year = 2004
-baseline_value = 0.3
-change_per_year = -0.05
-target_mode = "relative"
-targets_by_tier = True
-"""
+PARAMETERS_CELL = 'data_dir = None\noutput_dir = None\nname = None\ntitle = "t"\n'
 
-OK_CELL = f"""import sys, pathlib
+OK_CELL = f"""import sys
 {MARKER_IN_CODE} = 1
-pathlib.Path(tables_dir, f"kernel_{{cohort_years[0]}}.txt").write_text(sys.executable)
-print("Cohort years:", cohort_years)
+print("kernel python:", sys.executable)
+print("Readable output of", name)
 print("this goes to stderr", file=sys.stderr)
 """
 
@@ -50,16 +42,61 @@ fig, ax = plt.subplots()
 ax.bar(["a", "b"], [1, 2]); ax.set_title("A titled chart"); plt.show()
 """
 
+SAVE_CELL = """from yot.pages.model import Page, Section, Text
+page = Page(name=name, kind="test", title=name, subtitle="", as_at=None, yot="Barnet", synthetic=False,
+            provisional={provisional}, sections=(Section("Words", (Text("Words of " + name),)),))
+page.save(output_dir);
+"""
 
-def _notebook(path: Path, *cells: str, markdown: str = "## Words for readers") -> Path:
+
+def _notebook(path: Path, *cells: str, provisional: bool = False, analyst: str | None = None,
+              markdown: str = "## Words for the analyst only") -> Path:
+    """A purpose-made page notebook: parameters, a markdown cell, ``cells``, an analyst cell, the save."""
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_markdown_cell(markdown), *(nbformat.v4.new_code_cell(c) for c in cells)]
+    exact = nbformat.v4.new_code_cell(analyst or f"print('{ANALYST_MARKER}')")
+    exact.metadata["tags"] = ["analyst"]
+    save = nbformat.v4.new_code_cell(SAVE_CELL.format(provisional=provisional))
+    save.metadata["tags"] = ["remove_cell"]
+    nb.cells = [params, nbformat.v4.new_markdown_cell(markdown), *(nbformat.v4.new_code_cell(c) for c in cells),
+                exact, save]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+def _tiny_suite(raw_changes: dict | None = None) -> dict:
+    raw = yaml.safe_load((ROOT / "parameters" / "barnet_2005_2008.yaml").read_text())
+    for section in ("first_time_entrants", "substance_misuse", "evaluation", "data"):
+        raw.pop(section, None)
+    raw["reoffending"]["cohort_years"] = [2004]
+    raw["reoffending"]["target"]["baseline_year"] = 2004
+    raw.update(raw_changes or {})
+    return raw
+
+
+def _runs(params_file: Path) -> list[Run]:
+    return plan(load_suite(params_file))
+
+
+def _cohort_run(runs: list[Run]) -> Run:
+    return next(r for r in runs if r.kind == "cohort")
+
+
+def _write_notebooks(folder: Path, runs: list[Run], special: dict[str, tuple[str, ...]] | None = None,
+                     provisional: frozenset[str] = frozenset()) -> Path:
+    """One purpose-made notebook for every notebook the plan names (``special``: its own cells)."""
+    for notebook in dict.fromkeys(r.notebook for r in runs):
+        cells = (special or {}).get(notebook, (OK_CELL,))
+        _notebook(folder / notebook, *cells, provisional=notebook in provisional)
+    return folder
+
+
+def _yot(*args: str, timeout: int = 600, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "yot", *args], capture_output=True, text=True, cwd=cwd,
+                          check=False, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -80,23 +117,22 @@ def tiny_extract(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def params_file(tmp_path_factory) -> Path:
-    raw = yaml.safe_load((ROOT / "parameters" / "barnet_2005_2008.yaml").read_text())
-    for section in ("first_time_entrants", "substance_misuse", "evaluation", "data"):
-        raw.pop(section)
-    raw["reoffending"]["cohort_years"] = [2004]
-    raw["reoffending"]["target"]["baseline_year"] = 2004
     path = tmp_path_factory.mktemp("params") / "tiny.yaml"
-    path.write_text(yaml.safe_dump(raw))
+    path.write_text(yaml.safe_dump(_tiny_suite()))
     return path
 
 
 @pytest.fixture(scope="module")
-def good_notebooks(tmp_path_factory) -> Path:
+def runs(params_file) -> list[Run]:
+    return _runs(params_file)
+
+
+@pytest.fixture(scope="module")
+def good_notebooks(tmp_path_factory, runs) -> Path:
     folder = tmp_path_factory.mktemp("good_notebooks")
-    _notebook(folder / "data_quality.ipynb", OK_CELL, CHART_CELL)
-    _notebook(folder / "reoffending_cohort.ipynb", "print('cohort', cohort_year)")
-    _notebook(folder / "targets.ipynb", "print('targets from', baseline_year)")
-    return folder
+    cohort = _cohort_run(runs).notebook
+    first = runs[0].notebook
+    return _write_notebooks(folder, runs, {first: (OK_CELL, CHART_CELL)}, provisional=frozenset({cohort}))
 
 
 @pytest.fixture(scope="module")
@@ -107,56 +143,61 @@ def good_run(tmp_path_factory, tiny_extract, params_file, good_notebooks):
     return out, result
 
 
-def test_every_notebook_runs_and_is_rendered(good_run):
+# ------------------------------------------------------------------------------- a good run
+def test_every_notebook_runs_and_is_rendered(good_run, runs):
     out, result = good_run
     assert result.ok, result.failures
-    names = [o.run.name for o in result.outcomes]
-    assert names == ["data_quality", "reoffending_cohort_2004", "targets"]
+    assert [o.run.name for o in result.outcomes] == [r.name for r in runs]  # plan order, whatever ran first
     for outcome in result.outcomes:
         assert outcome.html == result.published / f"{outcome.run.name}.html" and outcome.html.exists()
         assert (result.analyst / f"{outcome.run.name}.ipynb").exists()
+        assert (result.run_dir / "private" / outcome.run.name / f"{outcome.run.name}.page.json").exists()
     assert not (result.analyst / "failed").exists() and not (result.analyst / ".running").exists()
     assert (result.published / "index.html").exists() and (result.published / "methods.html").exists()
+    assert not (result.run_dir / "RUNNING").exists() and not (result.run_dir / ".staging").exists()
 
 
 def test_notebooks_run_in_this_very_python(good_run):
     _, result = good_run
-    assert (result.published / "tables" / "kernel_2004.txt").read_text() == sys.executable
+    executed = (result.analyst / f"{result.outcomes[0].run.name}.ipynb").read_text()
+    assert f"kernel python: {sys.executable}" in executed
 
 
-def test_pages_show_results_but_no_code_parameters_or_stderr(good_run, tiny_extract):
+def test_pages_show_results_but_no_code_parameters_stderr_or_analyst_cells(good_run, tiny_extract):
     _, result = good_run
-    page = (result.published / "data_quality.html").read_text()
-    assert "Cohort years: [2004]" in page  # an output
-    assert "Words for readers" in page  # a markdown cell
+    name = result.outcomes[0].run.name
+    page = (result.published / f"{name}.html").read_text()
+    assert f"Readable output of {name}" in page  # an output
     assert "data:image/png;base64," in page  # the chart, embedded
     assert MARKER_IN_CODE not in page  # no code
-    assert "disclosure_threshold" not in page and str(tiny_extract) not in page  # no parameters cells
+    assert "Words for the analyst only" not in page  # markdown cells are the analyst's
+    assert "output_dir" not in page and str(tiny_extract) not in page  # no parameters cells
     assert "this goes to stderr" not in page
+    assert ANALYST_MARKER not in page  # the analyst's exact figures are left out ...
+    assert ANALYST_MARKER in (result.analyst / f"{name}.ipynb").read_text()  # ... and kept in their copy
     assert not re.search(r"""(src|href)=["']?(https?:)?//|@import|url\(["']?https?:""", page)  # nothing fetched
     assert 'href="index.html"' in page and 'href="methods.html"' in page
 
 
-def test_index_links_every_report_and_the_methods_page(good_run):
+def test_index_links_every_page_marks_provisional_ones_and_links_the_methods_page(good_run, runs):
     _, result = good_run
     index = result.index.read_text()
-    for outcome in result.outcomes:
-        assert f'href="{outcome.run.name}.html"' in index
-    assert 'href="methods.html"' in index and 'id="targets"' in index
-    # the 2004 cohort is not complete in an extract dated 1 June 2004: provisional, marked [p]
-    assert '<a href="reoffending_cohort_2004.html">Proven reoffending: 2004 cohort</a> [p]' in index
-    assert '<a href="data_quality.html">Data quality of the extract</a> [p]' not in index
-    assert "<title>Proven reoffending: 2004 cohort [p]</title>" in (result.published / "reoffending_cohort_2004.html").read_text()
+    for run in runs:
+        assert f'<a href="{run.name}.html">{run.title}</a>' in index
+    cohort = _cohort_run(runs)
+    assert f'<a href="{cohort.name}.html">{cohort.title}</a> [p]' in index  # the page said provisional
+    others = [r for r in runs if r.notebook != cohort.notebook]
+    assert all(f'<a href="{r.name}.html">{r.title}</a> [p]' not in index for r in others)
+    assert 'href="methods.html"' in index
     methods = (result.published / "methods.html").read_text()
-    assert "Counting rules and methods" in methods and "<h2>Reoffences</h2>" in methods
-    if (ROOT / "docs" / "aqa").is_dir():
-        assert "Assumptions and caveats" in methods
+    assert "What counts as a reoffence" in methods and "Figures as at 1 June 2004" in methods
 
 
-def test_manifest_records_inputs_parameters_versions_and_times(good_run, tiny_extract, params_file):
+def test_manifest_records_inputs_parameters_versions_and_times(good_run, tiny_extract, params_file, runs,
+                                                              good_notebooks):
     out, result = good_run
     manifest = json.loads((result.run_dir / "manifest.json").read_text())
-    assert manifest == result.manifest
+    assert manifest == json.loads(json.dumps(result.manifest, default=str))
     hashes = {Path(p).name: h for p, h in manifest["inputs"].items()}
     assert hashes == {
         name: hashlib.sha256((tiny_extract / name).read_bytes()).hexdigest()
@@ -165,13 +206,17 @@ def test_manifest_records_inputs_parameters_versions_and_times(good_run, tiny_ex
     assert manifest["parameters"]["reoffending"]["cohort_years"] == [2004]
     assert manifest["parameters"]["disclosure"]["threshold"] == 5
     assert manifest["suite"] == str(params_file)
+    assert manifest["data_dir"] == str(tiny_extract.resolve())
     for package in ("polars", "pandas", "papermill", "nbconvert", "statsmodels", "yot"):
         assert manifest["versions"][package], package
     assert manifest["git"] is None or len(manifest["git"]["commit"]) == 40
     assert manifest["started"] <= manifest["ended"]
-    assert [n["name"] for n in manifest["notebooks"]] == ["data_quality", "reoffending_cohort_2004", "targets"]
+    assert [n["name"] for n in manifest["notebooks"]] == [r.name for r in runs]
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in manifest["notebooks"])
-    assert manifest["notebooks"][1]["parameters"]["cohort_year"] == 2004
+    cohort = next(n for n in manifest["notebooks"] if n["name"] == _cohort_run(runs).name)
+    assert cohort["parameters"]["cohort_year"] == 2004 and cohort["html"] == f"published/{cohort['name']}.html"
+    assert manifest["notebook_sources"] == {
+        r.notebook: hashlib.sha256((good_notebooks / r.notebook).read_bytes()).hexdigest() for r in runs}
     assert manifest["succeeded"] is True and manifest["failures"] == []
     assert manifest["extract_date"] == "2004-06-01"  # the latest outcome_date
 
@@ -182,50 +227,60 @@ def test_latest_points_at_the_successful_run(good_run):
     assert (out / "latest").resolve() == result.run_dir.resolve()
 
 
+# ------------------------------------------------------------------------------- failures
 def test_a_failing_notebook_is_named_kept_apart_and_does_not_move_latest(
-    tmp_path, good_run, tiny_extract, params_file, good_notebooks
+    tmp_path, good_run, tiny_extract, params_file, runs
 ):
     out, good = good_run
-    broken = tmp_path / "broken_notebooks"
-    _notebook(broken / "data_quality.ipynb", OK_CELL)
-    _notebook(broken / "reoffending_cohort.ipynb", "print('partial output before the error')",
-              "raise ValueError('the cohort could not be counted')", "print('never reached')")
-    _notebook(broken / "targets.ipynb", "print('targets still ran')")
-    done = subprocess.run(
-        [sys.executable, "-m", "yot", "run", "--params", str(params_file), "--data", str(tiny_extract),
-         "--out", str(out), "--jobs", "2", "--notebooks", str(broken), "--no-progress"],
-        capture_output=True, text=True, cwd=ROOT, check=False, timeout=600,
-    )
-    assert done.returncode != 0
-    assert "reoffending_cohort_2004 (reoffending_cohort.ipynb): ValueError: the cohort could not be counted" in done.stderr
+    cohort = _cohort_run(runs)
+    broken = _write_notebooks(tmp_path / "broken_notebooks", runs, {cohort.notebook: (
+        "print('partial output before the error')", "raise ValueError('the cohort could not be counted')",
+        "print('never reached')")})
+    done = _yot("run", "--params", str(params_file), "--data", str(tiny_extract), "--out", str(out), "--jobs", "2",
+                "--notebooks", str(broken), "--no-progress")
+    assert done.returncode == 3, done.stderr
+    assert f"{cohort.name} ({cohort.notebook}): ValueError: the cohort could not be counted" in done.stderr
     assert "Traceback" not in done.stderr
     run_dir = max((out / "runs").iterdir(), key=lambda p: p.name)
     assert run_dir != good.run_dir
-    published, analyst = run_dir / "published", run_dir / "analyst"
+    unpublished, analyst = run_dir / "unpublished", run_dir / "analyst"
+    assert not (run_dir / "published").exists()  # nothing that failed looks finished
+    assert (run_dir / "FAILED").exists() and not (run_dir / "RUNNING").exists()
     # the partial output is kept apart, with its error, and never rendered as if finished
-    failed_nb = analyst / "failed" / "reoffending_cohort_2004.ipynb"
-    assert failed_nb.exists() and not (analyst / "reoffending_cohort_2004.ipynb").exists()
+    failed_nb = analyst / "failed" / f"{cohort.name}.ipynb"
+    assert failed_nb.exists() and not (analyst / f"{cohort.name}.ipynb").exists()
     assert "partial output before the error" in failed_nb.read_text()
-    assert not (published / "reoffending_cohort_2004.html").exists()
-    # the others still ran
-    assert "targets still ran" in (published / "targets.html").read_text()
-    assert (published / "data_quality.html").exists()
+    assert not (unpublished / f"{cohort.name}.html").exists()
+    # the others still ran (those that read the failed page fail too, named)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     statuses = {n["name"]: n["status"] for n in manifest["notebooks"]}
-    assert statuses == {"data_quality": "ok", "reoffending_cohort_2004": "failed", "targets": "ok"}
+    expected = {r.name: "failed" if r.name == cohort.name or cohort.name in r.after else "ok" for r in runs}
+    assert statuses == expected
+    for name in (n for n, s in expected.items() if s == "ok"):
+        assert f"Readable output of {name}" in (unpublished / f"{name}.html").read_text()
     assert manifest["succeeded"] is False
-    index = (published / "index.html").read_text()
+    index = (unpublished / "index.html").read_text()
     assert "This pack is incomplete" in index and "failed, not published" in index
     # latest still points at the last good pack
     assert (out / "latest").resolve() == good.run_dir.resolve()
 
 
+def test_a_notebook_that_does_not_save_its_page_fails_named(tmp_path, tiny_extract, params_file, runs):
+    notebooks = _write_notebooks(tmp_path / "nb", runs)
+    first = runs[0]
+    nb = nbformat.read(notebooks / first.notebook, as_version=4)
+    nb.cells = [c for c in nb.cells if "page.save" not in c.source]
+    nbformat.write(nb, notebooks / first.notebook)
+    result = run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", jobs=2, notebooks_dir=notebooks,
+                       progress=False)
+    assert not result.ok
+    assert f"{first.name} ({first.notebook}): the notebook did not save its page (page.save)" in result.failures
+    assert not (tmp_path / "out" / "latest").exists()
+
+
 def test_an_extract_that_cannot_be_loaded_exits_2_before_any_notebook(tmp_path, params_file, good_notebooks):
-    done = subprocess.run(
-        [sys.executable, "-m", "yot", "run", "--params", str(params_file), "--data", str(tmp_path / "missing"),
-         "--out", str(tmp_path / "out"), "--notebooks", str(good_notebooks), "--no-progress"],
-        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
-    )
+    done = _yot("run", "--params", str(params_file), "--data", str(tmp_path / "missing"),
+                "--out", str(tmp_path / "out"), "--notebooks", str(good_notebooks), "--no-progress", timeout=300)
     assert done.returncode == 2, done.stderr
     assert str(tmp_path / "missing") in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out" / "runs").exists()
@@ -243,30 +298,92 @@ def test_latest_is_replaced_atomically(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "runs"]  # no temporary link left
 
 
-def test_a_reused_kernel_starts_each_notebook_from_an_empty_namespace(tmp_path, tiny_extract, params_file):
-    notebooks = tmp_path / "notebooks"
-    _notebook(notebooks / "data_quality.ipynb", "LEFT_OVER = 'from data quality'\nimport os\nPID = os.getpid()",
-              "pathlib_free = open(f'{tables_dir}/pid_dq.txt', 'w').write(str(PID))")
-    _notebook(notebooks / "reoffending_cohort.ipynb",
-              "import os\nassert 'LEFT_OVER' not in globals(), 'state leaked from the previous notebook'",
-              "open(f'{tables_dir}/pid_rc.txt', 'w').write(str(os.getpid()))")
+def test_a_latest_that_is_not_our_link_is_refused_before_any_work(tmp_path, tiny_extract, params_file, good_notebooks):
+    (tmp_path / "out" / "latest").mkdir(parents=True)
+    done = _yot("run", "--params", str(params_file), "--data", str(tiny_extract), "--out", str(tmp_path / "out"),
+                "--notebooks", str(good_notebooks), "--no-progress", timeout=300)
+    assert done.returncode == 1 and "is not a link made by yot run" in done.stderr
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+# ------------------------------------------------------------------------------- kernels
+def _pid_cells(tag: str, leak: bool = False) -> tuple[str, ...]:
+    check = "" if leak else "assert 'LEFT_OVER' not in globals(), 'state leaked from the previous notebook'\n"
+    return (f"import os, pathlib\n{check}LEFT_OVER = 'from {tag}'\n"
+            f"pathlib.Path(output_dir).mkdir(parents=True, exist_ok=True)\n"
+            f"pathlib.Path(output_dir, 'pid.txt').write_text(str(os.getpid()))",)
+
+
+def _pids(result) -> set[str]:
+    return {(result.run_dir / "private" / o.run.name / "pid.txt").read_text() for o in result.outcomes}
+
+
+def test_a_reused_kernel_starts_each_notebook_from_an_empty_namespace(tmp_path, tiny_extract, params_file, runs):
+    notebooks = _write_notebooks(tmp_path / "nb", runs, {n: _pid_cells(n) for n in {r.notebook for r in runs}})
     result = run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", jobs=1, notebooks_dir=notebooks,
                        progress=False)
     assert result.ok, result.failures
-    tables = result.published / "tables"
-    assert (tables / "pid_dq.txt").read_text() == (tables / "pid_rc.txt").read_text()  # one kernel, reused
-    assert "yot-reset" not in (result.published / "reoffending_cohort_2004.html").read_text()
+    assert len(result.outcomes) >= 2 and len(_pids(result)) == 1  # one kernel, reused, emptied between notebooks
+    assert "yot-reset" not in (result.published / f"{result.outcomes[-1].run.name}.html").read_text()
 
 
-def test_fresh_kernels_can_be_asked_for(tmp_path, tiny_extract, params_file):
-    notebooks = tmp_path / "notebooks"
-    _notebook(notebooks / "data_quality.ipynb", "import os\nopen(f'{tables_dir}/pid_dq.txt', 'w').write(str(os.getpid()))")
-    _notebook(notebooks / "reoffending_cohort.ipynb", "import os\nopen(f'{tables_dir}/pid_rc.txt', 'w').write(str(os.getpid()))")
+def test_fresh_kernels_can_be_asked_for(tmp_path, tiny_extract, params_file, runs):
+    notebooks = _write_notebooks(tmp_path / "nb", runs, {n: _pid_cells(n) for n in {r.notebook for r in runs}})
     result = run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", jobs=1, notebooks_dir=notebooks,
                        progress=False, reuse_kernels=False)
     assert result.ok, result.failures
-    tables = result.published / "tables"
-    assert (tables / "pid_dq.txt").read_text() != (tables / "pid_rc.txt").read_text()
+    assert len(_pids(result)) == len(result.outcomes)
+
+
+def test_runs_that_took_longest_last_time_start_first(tmp_path):
+    from yot.runner import longest_first
+
+    runs = [Run("k", "a.ipynb", name, name, "g", {}) for name in ("quick", "slow", "new", "middle")]
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"notebooks": [{"name": "quick", "seconds": 1.0}, {"name": "slow", "seconds": 9.0},
+                                                  {"name": "middle", "seconds": 4.0}]}))
+    assert [r.name for r in longest_first(runs, manifest)] == ["new", "slow", "middle", "quick"]
+    assert longest_first(runs, tmp_path / "missing.json") == runs
+
+
+# ------------------------------------------------------------------------------- fail closed
+def test_an_empty_or_missing_notebooks_folder_is_an_error_before_any_work(tmp_path, tiny_extract, params_file):
+    (tmp_path / "empty").mkdir()
+    for folder in (tmp_path / "empty", tmp_path / "missing"):
+        with pytest.raises(RunError, match="no notebooks there"):
+            run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", notebooks_dir=folder, progress=False)
+    done = _yot("run", "--params", str(params_file), "--data", str(tiny_extract), "--out", str(tmp_path / "out"),
+                "--notebooks", str(tmp_path / "empty"), "--no-progress", timeout=300)
+    assert done.returncode == 1 and "no notebooks there" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_a_notebook_the_plan_needs_but_missing_is_an_error(tmp_path, tiny_extract, params_file, runs):
+    notebooks = _write_notebooks(tmp_path / "nb", runs)
+    (notebooks / runs[-1].notebook).unlink()
+    with pytest.raises(RunError, match=f"notebooks missing: {runs[-1].notebook}"):
+        run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", notebooks_dir=notebooks, progress=False)
+
+
+def test_a_disclosure_check_that_cannot_be_imported_fails_the_run(tmp_path, tiny_extract, params_file,
+                                                                  good_notebooks):
+    """The check is imported directly: no fallback that says "no problems"."""
+    script = (
+        "import builtins, sys\n"
+        "real = builtins.__import__\n"
+        "def broken(name, *a, **k):\n"
+        "    if name == 'yot.disclosure' or name.startswith('yot.disclosure.'):\n"
+        "        raise ImportError('disclosure check unavailable')\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = broken\n"
+        "from yot.cli import main\n"
+        f"sys.exit(main(['run', '--params', {str(params_file)!r}, '--data', {str(tiny_extract)!r}, '--out', "
+        f"{str(tmp_path / 'out')!r}, '--notebooks', {str(good_notebooks)!r}, '--no-progress']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode != 0
+    assert "disclosure check unavailable" in done.stderr
+    assert not (tmp_path / "out" / "latest").exists()
 
 
 # ------------------------------------------------------------------------------- page helpers (yot.report)
@@ -311,26 +428,3 @@ def test_rates_in_plain_english():
     assert sentence == ("28 in every 100 young people reoffended within 12 months (95% interval 24% to 33%): "
                         "141 of 500.")
     assert "no rate" in rate_sentence("reoffended", 0, 0, None, None)
-
-
-def test_a_latest_that_is_not_our_link_is_refused_before_any_work(tmp_path, tiny_extract, params_file, good_notebooks):
-    (tmp_path / "out" / "latest").mkdir(parents=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "yot", "run", "--params", str(params_file), "--data", str(tiny_extract),
-         "--out", str(tmp_path / "out"), "--notebooks", str(good_notebooks), "--no-progress"],
-        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
-    )
-    assert done.returncode == 1 and "is not a link made by yot run" in done.stderr
-    assert not (tmp_path / "out" / "runs").exists()
-
-
-def test_runs_that_took_longest_last_time_start_first(tmp_path):
-    from yot.params import NotebookRun
-    from yot.runner import longest_first
-
-    runs = [NotebookRun("a.ipynb", name, name, {}) for name in ("quick", "slow", "new", "middle")]
-    manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"notebooks": [{"name": "quick", "seconds": 1.0}, {"name": "slow", "seconds": 9.0},
-                                                  {"name": "middle", "seconds": 4.0}]}))
-    assert [r.name for r in longest_first(runs, manifest)] == ["new", "slow", "middle", "quick"]
-    assert longest_first(runs, tmp_path / "missing.json") == runs

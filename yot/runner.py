@@ -487,7 +487,11 @@ def run_suite(
     if failures:
         index_page.write_pack_pages(staging, suite, saved, runs, [o.run.name for o in outcomes if not o.ok], failures,
                                     extract_date=extract_date, synthetic=synthetic, footer=footer)
-    os.replace(staging, run_dir / ("unpublished" if failures else "published"))
+    pack = run_dir / ("unpublished" if failures else "published")
+    os.replace(staging, pack)
+    for outcome in outcomes:
+        if outcome.html is not None:
+            outcome.html = pack / outcome.html.name
 
     ended_wall = dt.datetime.now(dt.timezone.utc)
     manifest = {
