@@ -82,12 +82,35 @@ def _substance_misuse(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
               "improvement_mode": it.mode})]
 
 
+def _evaluations(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
+    """One evaluation page per programme of the suite file (no seed: matching shares ties)."""
+    e = suite.evaluation
+    if e is None:
+        return []
+    common = {"start": e.start.isoformat(), "end": e.end.isoformat(), "follow_up_months": e.follow_up_months,
+              "waiting_months": e.waiting_months, "caliper": e.caliper}
+    return [(f"evaluation_{p}", f"Programme evaluation: {programme_title(p)}", {**common, "programme": p})
+            for p in e.programmes]
+
+
+def _evaluation_comparison(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
+    """The programmes side by side, read from the evaluation pages (the runner passes ``pages_dir``)."""
+    e = suite.evaluation
+    if e is None or len(e.programmes) < 2:
+        return []
+    return [("evaluation_comparison", "Programme evaluations compared",
+             {"evaluations": [f"evaluation_{p}" for p in e.programmes]})]
+
+
 REGISTRY: tuple[PageKind, ...] = (
     PageKind("data_quality", "data_quality.ipynb", "About the data", _data_quality),
     PageKind("targets", "targets.ipynb", "Theme 1 targets", _targets),
     PageKind("cohort", "reoffending_cohort.ipynb", "Proven reoffending, one cohort at a time", _cohorts),
     PageKind("first_time_entrants", "first_time_entrants.ipynb", "Theme 1 targets", _first_time_entrants),
     PageKind("substance_misuse", "substance_misuse.ipynb", "Theme 1 targets", _substance_misuse),
+    PageKind("evaluation", "evaluation.ipynb", "Does it work? Programme evaluations", _evaluations),
+    PageKind("evaluation_comparison", "evaluation_comparison.ipynb", "Does it work? Programme evaluations",
+             _evaluation_comparison, after=("evaluation",)),
 )
 """Every page kind, in the order the index lists them."""
 
