@@ -286,6 +286,108 @@ def forest(chart: Chart) -> Figure:
 DRAWINGS.update({"love_plot": love_plot, "survival_curves": survival_curves, "forest": forest})
 
 
+def cumulative_curves(chart: Chart) -> Figure:
+    """The live tracker: each cohort's cumulative share reoffended by month since the index date
+    (``series``, ``month``, ``share``, ``earlier``: True for the earlier complete cohorts, drawn dashed
+    grey); ``options["projections"]``: the projected final rate of a cohort (``series``, ``month``,
+    ``rate``, ``low``, ``high``) drawn as a hollow point with its 95% interval, marked [p]."""
+    o = chart.options
+    fig, ax = plt.subplots(figsize=(9, 4.6))
+    data = chart.data.filter(pl.col("share").is_not_null())
+    colours: dict[str, Any] = {}
+    k = 0
+    for (series,) in data.select("series").unique(maintain_order=True).iter_rows():
+        part = data.filter(pl.col("series") == series)
+        earlier = bool(part["earlier"][0])
+        if earlier:
+            ax.plot([0, *part["month"].to_list()], [0, *part["share"].to_list()], color="#555", linestyle="--",
+                    linewidth=1.6, label=series)
+        else:
+            colours[series] = PALETTE[k % len(PALETTE)]
+            ax.plot([0, *part["month"].to_list()], [0, *part["share"].to_list()], marker="o", markersize=4,
+                    color=colours[series], label=series)
+            k += 1
+    for p in o.get("projections", []):
+        colour = colours.get(p["series"], PALETTE[0])
+        ax.errorbar([p["month"]], [p["rate"]], yerr=_errors(np.array([p["rate"]]), np.array([p["low"]]),
+                                                            np.array([p["high"]])),
+                    fmt="D", color=colour, markerfacecolor="white", capsize=4)
+        ax.annotate(f"projected {p['rate']:.0%} [p]", (p["month"], p["rate"]), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=9, color=colour)
+    ax.set_xlim(0, o.get("months", 12) + 2.5)
+    ax.set_ylim(0, None)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _percent(ax)
+    ax.set_title(chart.title)
+    ax.set_xlabel(o.get("x_label", "Months since the index date"))
+    ax.set_ylabel(o.get("y_label", "Share with a proven reoffence"))
+    ax.legend(bbox_to_anchor=(1.02, 1), loc="upper left", frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def funnel(chart: Chart) -> Figure:
+    """A funnel plot: each area's rate against its cohort size (``area``, ``cohort_size``, ``rate``,
+    ``highlight``, ``label``: the name written beside a point, only for the highlighted YOT and for
+    outliers), the centre line and the 95% and 99.8% limits (``options``: ``centre``, ``sizes``,
+    ``low95``, ``high95``, ``low998``, ``high998``, ``centre_label``)."""
+    o = chart.options
+    fig, ax = plt.subplots(figsize=(9, 5))
+    sizes = np.asarray(o["sizes"], dtype=float)
+    ax.axhline(o["centre"], color="black", linewidth=1.2, label=o.get("centre_label", "Centre"))
+    ax.plot(sizes, o["low95"], color="#444", linestyle="--", linewidth=1, label="95% limits")
+    ax.plot(sizes, o["high95"], color="#444", linestyle="--", linewidth=1)
+    ax.plot(sizes, o["low998"], color="#444", linestyle=":", linewidth=1.2, label="99.8% limits")
+    ax.plot(sizes, o["high998"], color="#444", linestyle=":", linewidth=1.2)
+    data = chart.data.filter(pl.col("rate").is_not_null())
+    others = data.filter(~pl.col("highlight"))
+    ax.scatter(others["cohort_size"].to_list(), others["rate"].to_list(), color=PALETTE[0], s=28, alpha=0.8,
+               label="Other youth offending teams")
+    mine = data.filter(pl.col("highlight"))
+    ax.scatter(mine["cohort_size"].to_list(), mine["rate"].to_list(), color=PALETTE[3], s=90, marker="D",
+               edgecolor="black", zorder=5, label=o.get("highlight_label", "This youth offending team"))
+    for row in data.filter(pl.col("label").is_not_null()).iter_rows(named=True):
+        ax.annotate(row["label"], (row["cohort_size"], row["rate"]), xytext=(5, 4), textcoords="offset points",
+                    fontsize=9, fontweight="bold" if row["highlight"] else "normal")
+    ax.set_xlim(0, sizes.max())
+    ax.set_ylim(0, min(1.0, max(np.nanmax(np.r_[o["high998"][len(o["high998"]) // 8:], 0.01]),
+                                float(data["rate"].max() or 0)) * 1.15))
+    _percent(ax)
+    ax.set_title(chart.title)
+    ax.set_xlabel(o.get("x_label", "Young people in the cohort"))
+    ax.set_ylabel(o.get("y_label", "Reoffended (%)"))
+    ax.legend(loc="upper right", frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def lorenz(chart: Chart) -> Figure:
+    """How concentrated reoffending is (``series``, ``people_share``, ``share``): the share of all
+    reoffences committed by the most prolific people (x: the share of people, most prolific first),
+    one line per group, beside the diagonal of an even spread; hidden ([c]) points are left out."""
+    o = chart.options
+    fig, ax = plt.subplots(figsize=(6.8, 4.8))
+    ax.plot([0, 1], [0, 1], color="#777", linestyle=":", linewidth=1, label="If everyone reoffended equally")
+    data = chart.data.filter(pl.col("share").is_not_null())
+    for k, (series,) in enumerate(data.select("series").unique(maintain_order=True).iter_rows()):
+        part = data.filter(pl.col("series") == series)
+        ax.plot([0, *part["people_share"].to_list()], [0, *part["share"].to_list()], marker="o", markersize=4,
+                color=PALETTE[k % len(PALETTE)], label=series)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    _percent(ax)
+    _percent(ax, "x")
+    ax.set_title(chart.title)
+    ax.set_xlabel(o.get("x_label", "Share of young people, most prolific first"))
+    ax.set_ylabel(o.get("y_label", "Share of all reoffences"))
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+DRAWINGS.update({"cumulative_curves": cumulative_curves, "funnel": funnel, "lorenz": lorenz})
+
+
 def draw(chart: Chart) -> Figure:
     """Draw ``chart`` with the function of its kind."""
     set_theme()
