@@ -154,7 +154,7 @@ def first_months(extract: Extract, members: pl.DataFrame, proven_by: dt.date | N
         .group_by("person_id")
         .agg(first_month=pl.col("_month").min())
     )
-    return members.lazy().select("person_id").join(found, on="person_id", how="left").collect()
+    return members.lazy().select("person_id").join(found, on="person_id", how="left", maintain_order="left").collect()
 
 
 def _cumulative(first: pl.Series, months: int) -> tuple[int, ...]:
@@ -222,8 +222,8 @@ def tracker(
         full = first_months(extract, ref, as_of, f)
         curves.append(Curve(s, e, ref.height, _cumulative(firsts["first_month"], f),
                             int(ref["reoffended"].sum()), _cumulative(full["first_month"], f)))
-        pooled_first.append(pl.DataFrame({"first_month": firsts["first_month"], "final": ref["reoffended"]},
-                                         schema={"first_month": pl.Int32, "final": pl.Boolean}))
+        pooled_first.append(ref.select("person_id", final="reoffended").join(firsts, on="person_id", how="left")
+                            .select(pl.col("first_month").cast(pl.Int32), "final"))
     big_n = sum(c.cohort_size for c in curves)
     earlier_curve: tuple[float | None, ...] = tuple(
         sum(c.reoffenders[k - 1] for c in curves) / big_n if big_n else None for k in range(1, f + 1))
