@@ -94,8 +94,9 @@ def test_the_answer_agrees_with_the_interval(low, width) -> None:
 
 
 def test_interval_words_by_hand() -> None:
-    assert E.interval_words(-0.40, 0.257) == "between 40 fewer and 26 more"
-    assert E.interval_words(-0.121, -0.035) == "between 3.5 and 12 fewer"
+    # one decimal, as the tables show the bounds (-18.5 is "18.5 fewer", never "18")
+    assert E.interval_words(-0.185, 0.266) == "between 18.5 fewer and 26.6 more"
+    assert E.interval_words(-0.121, -0.035) == "between 3.5 and 12.1 fewer"
     assert E.interval_words(0.004, 0.081) == "between 0.4 and 8.1 more"
     assert E.interval_words(0.0, 0.05) == "between none fewer and 5.0 more"
 
@@ -242,11 +243,18 @@ def test_design_balance_bias_adjustment_and_e_value_in_words() -> None:
     assert "**Good balance.** After matching every standardised difference is below 0.10 (largest: Age, 0.04)" in words
     assert "bias-adjusted difference" in words and "agrees with the matched difference" in words
     assert ("An unmeasured difference between the groups would need to make reoffending **1.7 times** as likely, and "
-            "be 1.7 times as common among the treated, to explain this estimate away.") in words
+            "be 1.7 times as common among the treated, to explain this away. To move the interval as far as no "
+            "effect, 1.1 times would be enough") in words
     assert page.summary["design_short"] == "3 nearest neighbours within tier"
     love = next(c for c in page.charts() if c.kind == "love_plot")
     assert love.data["characteristic"].to_list() == ["Tier of the index outcome: custody", "Age", "Sex: Female"]
     assert "3 of 3 are inside the lines after matching" in love.alt
+
+
+def test_an_e_value_of_an_interval_spanning_zero_says_there_is_nothing_to_explain_away() -> None:
+    text = E.e_value_words(1.4, 1.0, True, significant=False)
+    assert text is not None and text.startswith("There is no evidence of an effect to explain away")
+    assert "becoming a first-time entrant **1.4 times** as likely" in text and "reoffend" not in text
 
 
 def test_a_bias_adjusted_difference_that_disagrees_is_said() -> None:

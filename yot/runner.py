@@ -47,6 +47,8 @@ from yot.params import Suite, load_suite, suite_parameters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+EMBEDDED_SYNTHETIC = Path("data") / "synthetic"
+"""Where the embedded synthetic extract lives, in the project folder (``make synth`` writes it)."""
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_SECONDS = 900
 REMOVED_TAGS = ("parameters", "injected-parameters", "analyst", "remove_cell", "remove-cell", "yot-reset")
@@ -102,6 +104,80 @@ class RunError(Exception):
 class RunInterrupted(Exception):
     """The run was stopped by Ctrl-C or SIGTERM: queued notebooks never started, running ones were
     interrupted, the run folder is marked INTERRUPTED and ``latest`` is unchanged."""
+
+
+# ----------------------------------------------------------------------------------- the data
+def project_root() -> Path:
+    """The project folder: the clone holding pyproject.toml (an editable install); for an installed
+    copy of yot (``pip install .``) there is no clone, and the current folder stands in for it."""
+    return REPO_ROOT if (REPO_ROOT / "pyproject.toml").is_file() else Path.cwd()
+
+
+def embedded_synthetic() -> Path:
+    """The folder of the embedded synthetic extract: ``data/synthetic`` in the project folder."""
+    return Path(os.path.abspath(project_root() / EMBEDDED_SYNTHETIC))
+
+
+@dataclasses.dataclass(frozen=True)
+class DataChoice:
+    """The extract a run uses, where that choice came from, and why, in words for the run's output."""
+
+    path: Path
+    source: str  # "command line", "suite file" or "embedded synthetic"
+    reason: str
+
+    @property
+    def line(self) -> str:
+        return f"data: {self.path} ({self.reason})"
+
+
+def choose_data(suite: Suite, data_dir: str | Path | None) -> DataChoice:
+    """The extract of a run, by precedence: ``data_dir`` (``--data``, or ``make run DATA=...``), else the
+    suite file's ``data:``, else the embedded synthetic extract.
+
+    A relative ``--data`` is from the current folder (as for any command). A relative ``data:`` in the
+    suite file is from the project folder (:func:`project_root`), wherever the command runs, as the
+    suite files in ``parameters/`` are written (``data: data/synthetic``); an absolute one is used as
+    it is.
+    """
+    if data_dir is not None:
+        why = "given on the command line (--data, or make run DATA=...)"
+        if suite.data:
+            why += f"; it overrides the suite file's data: {suite.data}"
+        return DataChoice(Path(os.path.abspath(Path(data_dir).expanduser())), "command line", why)
+    if suite.data:
+        given = Path(suite.data).expanduser()
+        path = Path(os.path.abspath(given if given.is_absolute() else project_root() / given))
+        where = "" if given.is_absolute() else f", relative to the project folder {project_root()}"
+        return DataChoice(path, "suite file", f"the suite file's data: {suite.data}{where}; no --data or DATA= given")
+    return DataChoice(embedded_synthetic(), "embedded synthetic",
+                      "no --data or DATA= and no data: in the suite file: the embedded synthetic extract")
+
+
+def ensure_embedded_synthetic(path: Path) -> bool:
+    """Write the embedded synthetic extract (``yot synth``'s defaults) when ``path`` is its folder and it
+    has not been written yet. Returns whether it wrote it. Any other folder is left alone."""
+    if Path(os.path.abspath(path)) != embedded_synthetic() or (path / "SYNTHETIC").is_file():
+        return False
+    from yot.synth import generate, write
+
+    tables, truth = generate()
+    write(tables, truth, path)
+    return True
+
+
+def extract_date_notes(given: dt.date | None, latest: dt.date | None) -> list[str]:
+    """What a run says about its extract date: as at an earlier day, later records are left out; a day
+    after the latest date in the data is allowed and changes nothing but the date the figures are as at."""
+    if given is None or latest is None:
+        return []
+    if given > latest:
+        return [f"extract date {given.isoformat()} is after the latest date in the data ({latest.isoformat()}): "
+                "allowed; nothing is left out and the figures are as at the extract date"]
+    if given < latest:
+        return [f"figures as at {given.isoformat()}: records dated after it (up to {latest.isoformat()}) are "
+                "treated as not yet known"]
+    return []
 
 
 # ----------------------------------------------------------------------------------- kernel
@@ -405,6 +481,7 @@ def run_suite(
     load: Callable[[Path], Any] | None = None,
     progress: bool = True,
     reuse_kernels: bool = True,
+    report: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run every page of the suite file ``params_path`` and build the pack under ``out``.
 
@@ -413,26 +490,33 @@ def run_suite(
     cache the notebooks then read; a fatal problem raises ``LoadError``). Notebooks run ``jobs`` at a
     time (a page that reads other pages waits for them); each writes its page into its private folder;
     the runner renders, checks and publishes. ``latest`` moves only when everything succeeded.
-    Raises :class:`RunInterrupted` on Ctrl-C or SIGTERM.
+    The extract is chosen by :func:`choose_data`; ``report`` is given one line at a time what the run
+    decided (which extract and why, the extract date) as it goes. Raises :class:`RunInterrupted` on
+    Ctrl-C or SIGTERM.
     """
     from yot.cohort import default_extract_date
-    from yot.extract import as_at
+    from yot.extract import as_at, latest_date
 
+    say = report or (lambda line: None)
     started_wall, started = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     suite = load_suite(params_path)
     notebooks_dir = Path(notebooks_dir).resolve()
-    data = data_dir if data_dir is not None else suite.data
-    if data is None:
-        raise RunError(f"{params_path}: no extract given: set 'data:' in the file or pass --data DIR")
-    data = Path(data).resolve()
     runs = plan(suite)
     notebooks_available(notebooks_dir, runs)
+    choice = choose_data(suite, data_dir)
+    data = choice.path
+    say(choice.line)
+    if ensure_embedded_synthetic(data):
+        say(f"wrote the embedded synthetic extract to {data} (it was not there yet)")
     if load is None:
         from yot.load import load_extract as load
     extract = load(data)
+    notes = extract_date_notes(suite.extract_date, latest_date(extract))
     extract_date = suite.extract_date or default_extract_date(extract)
     if suite.extract_date is not None:
         extract = as_at(extract, suite.extract_date)
+    for note in notes:
+        say(f"note: {note}")
 
     out = Path(out).resolve()
     if (out / "latest").exists() and not (out / "latest").is_symlink():
@@ -498,6 +582,8 @@ def run_suite(
         "suite": str(Path(params_path)),
         "parameters": suite_parameters(suite),
         "data_dir": str(data),
+        "data_source": choice.source,
+        "data_reason": choice.reason,
         "extract_date": extract_date.isoformat() if extract_date else None,
         "synthetic": synthetic,
         "inputs": input_hashes(data, getattr(extract, "files", None)),
@@ -516,7 +602,7 @@ def run_suite(
              "parameters": o.run.parameters}
             for o in outcomes
         ],
-        "notes": [],
+        "notes": notes,
         "failures": failures,
         "succeeded": not failures,
     }
@@ -526,7 +612,7 @@ def run_suite(
         (run_dir / "FAILED").write_text("\n".join(failures) + "\n", encoding="utf-8")
     else:
         point_latest(out, run_dir)
-    return SuiteResult(run_dir, outcomes, failures, [], manifest)
+    return SuiteResult(run_dir, outcomes, failures, notes, manifest)
 
 
 def shown_dates(suite: Suite, extract_date: dt.date | None, today: dt.date) -> set[dt.date]:

@@ -29,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start a new kernel for every notebook (slower; by default each worker reuses its "
                              "kernel, emptied between notebooks, to save start-up and imports)")
     parser.add_argument("--notebooks", default=None, help="folder of the notebooks (default: the suite's notebooks/)")
+    parser.add_argument("--which-data", action="store_true",
+                        help="print the extract folder the run would use (why, on stderr) and stop; precedence: "
+                             "--data, else the suite file's data: (relative to the project folder), else the "
+                             "embedded synthetic extract")
     add_no_cache(parser)
 
 
@@ -40,6 +44,23 @@ def run(args: argparse.Namespace) -> int:
     from yot.params import ParameterError
     from yot.runner import NOTEBOOKS_DIR, RunError, RunInterrupted, run_suite
 
+    def say(line: str) -> None:
+        print(f"yot run: {line}", file=sys.stderr, flush=True)
+
+    if args.which_data:
+        from yot.params import load_suite
+        from yot.runner import choose_data
+
+        try:
+            choice = choose_data(load_suite(args.params), args.data)
+        except ParameterError as exc:
+            for line in str(exc).splitlines():
+                say(line)
+            return 1
+        say(choice.line)
+        print(choice.path)
+        return 0
+
     if args.no_cache:  # the notebooks' kernels inherit it: no one in this run reads or writes the cache
         from yot.cache import NO_CACHE_ENV
 
@@ -47,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_suite(args.params, data_dir=args.data, out=args.out, jobs=args.jobs,
                            notebooks_dir=args.notebooks or NOTEBOOKS_DIR, progress=not args.no_progress,
-                           reuse_kernels=not args.fresh_kernels)
+                           reuse_kernels=not args.fresh_kernels, report=say)
     except (ParameterError, RunError) as exc:
         for line in str(exc).splitlines():
             print(f"yot run: {line}", file=sys.stderr)
@@ -58,8 +79,6 @@ def run(args: argparse.Namespace) -> int:
     except (RunInterrupted, KeyboardInterrupt):
         print("yot run: interrupted: latest unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
-    for note in result.notes:
-        print(f"yot run: note: {note}", file=sys.stderr)
     timing = ", ".join(f"{n['name']} {n['seconds']:.1f}s" for n in result.manifest["notebooks"])
     print(f"yot run: {len(result.outcomes)} notebook runs in {result.manifest['seconds']:.1f}s ({timing})",
           file=sys.stderr)

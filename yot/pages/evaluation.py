@@ -306,12 +306,9 @@ def _verb(fte: bool) -> str:
 
 
 def per_100(value: float) -> str:
-    """A number of young people per 100 for a sentence, unsigned: one decimal under 10 (so a bound of
-    0.4 is not said as "0"), whole numbers from 10."""
-    size = abs(100 * value)
-    if size == 0:
-        return "0"
-    return f"{size:.1f}" if round(size, 1) < 10 else f"{size:.0f}"
+    """A number of young people per 100 for a sentence, unsigned, with one decimal as the tables show
+    it (a bound of -18.5 in the table is "18.5 fewer" in the sentence, never "18")."""
+    return format_value(abs(_per100(value) or 0.0), "number")
 
 
 def interval_words(low: float, high: float) -> str:
@@ -835,7 +832,7 @@ def time_section(f: Figures, threshold: int, source: str, matched_ok: bool) -> S
     if matched_ok and f.survival_difference is not None:
         d, lo, hi = f.survival_difference
         v = verdict(lo, hi)
-        text = (f"At day {SURVIVAL_DAY}, the share of the matched treated not yet {event} differs from the matched "
+        text = (f"At day {SURVIVAL_DAY}, the share of the matched treated who had not yet {event} differs from the matched "
                 f"comparison by {format_value(100 * d, 'signed')} per 100 (95% interval {format_value(100 * lo, 'signed')} "
                 f"to {format_value(100 * hi, 'signed')})")
         text += (": the interval spans zero, so no evidence of a difference in how soon" if v == "none" else
@@ -849,29 +846,32 @@ def time_section(f: Figures, threshold: int, source: str, matched_ok: bool) -> S
     return Section(title, tuple(blocks), "soon")
 
 
-def e_value_words(e_value: float | None, e_value_ci: float | None, fte: bool) -> str | None:
-    """The E-value of the primary outcome in words (VanderWeele and Ding 2017)."""
+def e_value_words(e_value: float | None, e_value_ci: float | None, fte: bool, significant: bool) -> str | None:
+    """The E-value of the primary outcome in words (VanderWeele and Ding 2017): how strong an unmeasured
+    difference between the groups would have to be to explain the estimate away."""
     if e_value is None:
         return None
     what = "becoming a first-time entrant" if fte else "reoffending"
-    text = (f"An unmeasured difference between the groups would need to make {what} **{e_value:.1f} times** as "
-            f"likely, and be {e_value:.1f} times as common among the treated, to explain this estimate away.")
-    if e_value_ci is not None:
-        if e_value_ci <= 1.0:
-            text += (" The interval already includes no effect, so no unmeasured difference is needed to reach it "
-                     "(the E-value of the interval is 1).")
-        else:
-            text += (f" To move the interval to include no effect, {e_value_ci:.1f} times would do (the E-value of the "
-                     "interval's bound nearer to no effect).")
-    return text + (" The larger these numbers, the harder the result is to explain away; differences this large "
-                   "in what the extract does not record are "
-                   + ("rare." if e_value >= 2 else "quite possible, so the result is fragile."))
+    if significant:
+        text = (f"An unmeasured difference between the groups would need to make {what} **{e_value:.1f} times** as "
+                f"likely, and be {e_value:.1f} times as common among the treated, to explain this away.")
+        if e_value_ci is not None:
+            text += (f" To move the interval as far as no effect, {e_value_ci:.1f} times would be enough (the E-value "
+                     "of the interval's bound nearer to no effect).")
+    else:
+        text = ("There is no evidence of an effect to explain away: the interval already includes no effect (its "
+                "E-value is 1). Even the central estimate would be explained away by an unmeasured difference "
+                f"between the groups that made {what} **{e_value:.1f} times** as likely and was {e_value:.1f} times as "
+                "common among the treated.")
+    return text + " The larger these numbers, the harder the result is to explain away."
 
 
 def sensitivity_section(f: Figures, outcomes: Table) -> Section | None:
     if f.e_value is None or not outcomes.shown("difference", 0):
         return None
-    words = e_value_words(f.e_value, f.e_value_ci, f.fte)
+    p0 = f.primary
+    words = e_value_words(f.e_value, f.e_value_ci, f.fte,
+                          significant=p0 is not None and _significant(p0.ci_low, p0.ci_high))
     assert words is not None
     return Section("How sensitive is the answer to what was not measured?", (Text(words),), "sensitivity")
 
@@ -976,7 +976,7 @@ def page_from_figures(f: Figures, params: Params, as_at: dt.date | None, synthet
             sections.append(sens)
     sections.append(Section("Caveats", tuple(Text(c) for c in caveats(f)), "caveats"))
     period = f"{f.start:%-d %B %Y} to {f.end:%-d %B %Y}"
-    title = f"Does {question_name(f.programme)} work? {name}: a matched comparison"
+    title = f"{name}: does it work?"
     summary = _summary(f, params, groups, outcomes, answer.text, primary_shown, complete)
     return Page(
         name=params.page_name, kind="evaluation", title=title,
