@@ -307,13 +307,14 @@ def cumulative_curves(chart: Chart) -> Figure:
             ax.plot([0, *part["month"].to_list()], [0, *part["share"].to_list()], marker="o", markersize=4,
                     color=colours[series], label=series)
             k += 1
-    for p in o.get("projections", []):
+    for i, p in enumerate(o.get("projections", [])):  # side by side just past the last month
         colour = colours.get(p["series"], PALETTE[0])
-        ax.errorbar([p["month"]], [p["rate"]], yerr=_errors(np.array([p["rate"]]), np.array([p["low"]]),
-                                                            np.array([p["high"]])),
+        x = p["month"] + 0.5 + 0.45 * i
+        ax.errorbar([x], [p["rate"]], yerr=_errors(np.array([p["rate"]]), np.array([p["low"]]), np.array([p["high"]])),
                     fmt="D", color=colour, markerfacecolor="white", capsize=4)
-        ax.annotate(f"projected {p['rate']:.0%} [p]", (p["month"], p["rate"]), xytext=(6, 0),
-                    textcoords="offset points", va="center", fontsize=9, color=colour)
+    if o.get("projections"):
+        ax.plot([], [], "D", color="#333", markerfacecolor="white",
+                label="Projected final rate [p], 95% interval")
     ax.set_xlim(0, o.get("months", 12) + 2.5)
     ax.set_ylim(0, None)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
