@@ -17,12 +17,11 @@ from yot.fte import (
     fte_by_year,
     fte_summary,
     fte_target,
-    fte_target_results,
     first_time_entrants,
     population_10_17,
-    rate_ratio_test,
     yearly_change,
 )
+from yot.verdicts import fte_verdicts
 
 D = dt.date
 START, END = D(2005, 4, 1), D(2006, 3, 31)
@@ -148,12 +147,6 @@ def test_points_target_spread_linearly():
         pytest.approx([100, 98, 96, 94, 94])
 
 
-def test_rate_ratio_test_by_hand():
-    assert rate_ratio_test(0, 1, 3, 1) == pytest.approx(0.25)  # binomial(3, 1/2): 2 x 1/8
-    assert rate_ratio_test(0, 3, 2, 1) == pytest.approx(1 / 16)  # binomial(2, 3/4): only P(0) = 1/16 is as rare
-    assert rate_ratio_test(0, 1, 0, 1) is None
-
-
 def _target_extract(pop):
     """Four FTEs in 2004-05 and two in 2005-06, all aged 15 at their first outcome."""
     people = [person(f"t{i}", D(1990, 1, 1)) for i in range(6)]
@@ -161,31 +154,32 @@ def _target_extract(pop):
     return make_extract(people=people, offences=offences, population=pop)
 
 
-def test_fte_target_results_on_rates():
+def test_fte_verdicts_on_rates():
     ex = _target_extract(population(2004, 500, 500) + population(2005, 500, 500))  # 8,000 a year
-    base, year = fte_target_results(ex, [2004, 2005], "financial", 2004, -0.05, 2007, "relative",
-                                    extract_date=D(2006, 9, 30))
-    assert base.unit == year.unit == "rate_per_100k"
-    assert base.baseline_value == pytest.approx(50.0)  # 4 / 8,000 * 100,000
-    assert base.p_value is None and base.status == "green"
+    base, year = fte_verdicts(ex, [2004, 2005], "financial", D(2006, 9, 30), baseline_year=2004, change=-0.05,
+                              by_year=2007)
+    assert base.unit == year.unit == "per_100k"
+    assert base.baseline == pytest.approx(50.0)  # 4 / 8,000 * 100,000, from the extract
+    assert base.p_value is None and base.status == "baseline"
     assert year.observed == pytest.approx(25.0)
     assert year.target_value == pytest.approx(50 * 0.95 ** (1 / 3))
     assert year.ci_low == pytest.approx(0.2422 * 12.5, abs=0.01) and year.ci_high == pytest.approx(7.2247 * 12.5, abs=0.01)
-    assert year.p_value == pytest.approx(44 / 64)  # binomial(6, 1/2): P(X<=2) + P(X>=4) = 44/64
-    assert year.met is True and year.significant is False and year.denominator == 8000
-    assert year.provisional is False  # 30 Sep 2006 is 6 months after 31 March 2006
+    # 2 first-time entrants against 50 per 100,000 of 8,000 = 4 expected: exact Poisson, twice the lower tail
+    assert year.p_value == pytest.approx(2 * (1 + 4 + 8) * 2.718281828 ** -4, rel=1e-6)
+    assert year.status == "met" and year.denominator == 8000
+    assert year.final  # 30 Sep 2006 is 6 months after 31 March 2006
 
 
-def test_fte_target_results_fall_back_to_counts_without_population():
+def test_fte_verdicts_fall_back_to_counts_without_population():
     ex = _target_extract(population(2004))  # 2005 mid-year missing
-    results = fte_target_results(ex, [2005, 2007], "financial", 2004, -0.05, 2007, "points",
-                                 extract_date=D(2006, 9, 29))
-    year, later = results
-    assert year.unit == "count" and year.observed == 2.0 and year.baseline_value == 4.0
+    rows = fte_verdicts(ex, [2005, 2007], "financial", D(2006, 9, 29), baseline_year=2004, change=-0.05,
+                        by_year=2007, mode="points")
+    _, year, later = rows
+    assert year.unit == "count" and year.observed == 2.0 and year.baseline == 4.0
     assert year.target_value == pytest.approx(4 - 0.05 / 3)
-    assert "counts, not rates" in year.note and year.denominator is None
-    assert year.provisional is True  # one day short of 6 months after the end
-    assert later.observed is None and later.status == "grey"  # 2007-08 starts after the extract date
+    assert year.denominator is None
+    assert year.status == "provisional"  # one day short of 6 months after the end
+    assert later.observed is None and later.status == "provisional"  # 2007-08 starts after the extract date
 
 
 def test_by_year_table_marks_uncovered_periods():

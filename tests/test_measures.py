@@ -29,9 +29,9 @@ from yot.measures import (
     measures,
     measures_by_year,
     measures_table,
-    reoffending_target_results,
 )
-from yot.stats import detectable_proportion_change, proportion_difference, wilson_interval
+from yot.stats import detectable_one_sample_proportion, wilson_interval
+from yot.verdicts import reoffending_verdicts
 
 D = dt.date
 Y2005 = (D(2005, 1, 1), D(2005, 12, 31))
@@ -229,67 +229,65 @@ def two_cohorts(base_reoffenders: int = 4, later_reoffenders: int = 2) -> Extrac
     return make_extract(people=people, offences=offences)
 
 
+def _targets(extract, years, extract_date=D(2010, 1, 1), baseline_year=2003, **kw):
+    rows = reoffending_verdicts(extract, years, "calendar", 12, 6, extract_date, baseline_year=baseline_year,
+                                baseline_value=0.282, change_per_year=-0.05, **kw)
+    return [r for r in rows if r.year in years]
+
+
 def test_target_relative_by_hand() -> None:
-    results = reoffending_target_results(two_cohorts(), [2005], "calendar", 12, 6, D(2010, 1, 1),
-                                         baseline_year=2003, baseline_value=0.282, change_per_year=-0.05)
-    (r,) = results
+    (r,) = _targets(two_cohorts(), [2005])
     assert r.target_value == pytest.approx(0.282 * 0.95 * 0.95)  # 0.254505
-    assert (r.observed, r.denominator, r.met, r.status, r.provisional) == (0.2, 10, True, "green", False)
-    assert r.p_value == pytest.approx(proportion_difference(2, 10, 4, 10)[3])
-    assert r.significant is False
-    assert r.detectable_change == pytest.approx(detectable_proportion_change(0.282, 10, 10))
+    assert (r.observed, r.denominator, r.status, r.final) == (0.2, 10, "met", True)
+    # one sample: 2 of 10 against the published 28.2% (the extract's 2003 figure, 40%, is only shown)
+    assert r.p_value == pytest.approx(sps.binomtest(2, 10, 0.282).pvalue)
+    assert r.baseline_from_data == pytest.approx(0.4)
+    assert r.detectable_change == detectable_one_sample_proportion(0.282, 10, True)
     assert (r.ci_low, r.ci_high) == pytest.approx(wilson_interval(2, 10))
-    assert "two-proportion" in r.note and "F=12 months, W=6 months" in r.rule
 
 
 def test_target_points_by_hand() -> None:
-    (r,) = reoffending_target_results(two_cohorts(), [2005], "calendar", 12, 6, D(2010, 1, 1),
-                                      baseline_year=2003, baseline_value=0.282, change_per_year=-0.05, mode="points")
-    # 0.282 - 2 * 0.05 = 0.182: 0.2 misses it, but is better than the baseline: amber
+    (r,) = _targets(two_cohorts(), [2005], mode="points")
+    # 0.282 - 2 * 0.05 = 0.182: 0.2 misses it; 0.182 lies inside the interval 5.7% to 51.0%
     assert r.target_value == pytest.approx(0.182)
-    assert (r.met, r.status) == (False, "amber")
+    assert r.status == "within_margin"
 
 
-def test_target_one_sample_test_when_the_baseline_year_is_not_in_the_extract() -> None:
-    (r,) = reoffending_target_results(two_cohorts(), [2005], "calendar", 12, 6, D(2010, 1, 1),
-                                      baseline_year=2001, baseline_value=0.282, change_per_year=-0.05)
+def test_target_when_the_baseline_year_is_not_in_the_extract() -> None:
+    rows = reoffending_verdicts(two_cohorts(), [2005], "calendar", 12, 6, D(2010, 1, 1), baseline_year=2001,
+                                baseline_value=0.282, change_per_year=-0.05)
+    base, r = rows[0], rows[-1]
+    assert base.status == "baseline" and base.baseline_from_data is None
     assert r.target_value == pytest.approx(0.282 * 0.95 ** 4)
     assert r.p_value == pytest.approx(sps.binomtest(2, 10, 0.282).pvalue)
-    assert "binomial" in r.note
-    assert 0 < r.detectable_change < 0.282
 
 
 def test_target_provisional_when_the_cohort_is_not_complete() -> None:
-    (r,) = reoffending_target_results(two_cohorts(), [2005], "calendar", 12, 6, D(2007, 6, 29),
-                                      baseline_year=2003, baseline_value=0.282, change_per_year=-0.05)
-    assert r.provisional is True and "provisional" in r.note
+    (r,) = _targets(two_cohorts(), [2005], extract_date=D(2007, 6, 29))
+    assert r.status == "provisional" and not r.final and r.p_value is None
 
 
 def test_target_by_tier_uses_the_baseline_cohorts_own_tier_rate() -> None:
-    results = reoffending_target_results(two_cohorts(), [2003, 2005], "calendar", 12, 6, D(2010, 1, 1),
-                                         baseline_year=2003, baseline_value=0.282, change_per_year=-0.05,
-                                         by_tier=True)
-    # every member is pre-court: the other tiers have no baseline and no result
-    assert [(r.measure, r.year) for r in results] == [
-        ("Binary reoffending rate", 2003), ("Binary reoffending rate", 2005),
-        ("Binary reoffending rate, pre court", 2003), ("Binary reoffending rate, pre court", 2005)]
-    tier_2005 = results[3]
-    assert tier_2005.baseline_value == pytest.approx(0.4)
+    rows = _targets(two_cohorts(), [2003, 2005], by_tier=True)
+    # every member is pre-court: the other tiers have no baseline and no rows
+    assert [(r.tier, r.year) for r in rows] == [(None, 2003), (None, 2005), ("pre_court", 2003), ("pre_court", 2005)]
+    tier_2005 = rows[3]
+    assert tier_2005.baseline == pytest.approx(0.4) and tier_2005.baseline_source == "data"
     assert tier_2005.target_value == pytest.approx(0.4 * 0.95 ** 2)
-    assert results[0].p_value is None  # the baseline year against itself: nothing to test
+    assert rows[0].status == "baseline" and rows[0].p_value is None  # the baseline year is never rated
 
 
-def test_target_year_with_no_cohort_is_grey() -> None:
-    (r,) = reoffending_target_results(two_cohorts(), [2004], "calendar", 12, 6, D(2010, 1, 1),
-                                      baseline_year=2003, baseline_value=0.282, change_per_year=-0.05)
-    assert (r.observed, r.status, r.met, r.denominator) == (None, "grey", None, 0)
+def test_target_year_with_no_cohort_is_no_data() -> None:
+    (r,) = _targets(two_cohorts(), [2004])
+    assert (r.observed, r.status, r.denominator) == (None, "no_data", None)
 
 
-def test_a_bigger_fall_is_significant() -> None:
-    big = reoffending_target_results(two_cohorts(9, 1), [2005], "calendar", 12, 6, D(2010, 1, 1),
-                                     baseline_year=2003, baseline_value=0.282, change_per_year=-0.05)[0]
-    assert big.significant is True and big.p_value < 0.05
-    assert math.isclose(big.observed, 0.1)
+def test_ten_young_people_show_a_large_rise_but_not_a_fall_to_nothing() -> None:
+    (rise,) = _targets(two_cohorts(4, 9), [2005])  # 9 of 10 against 28.2%
+    assert rise.p_value < 0.001 and rise.change > 0 and rise.status == "missed"
+    (fall,) = _targets(two_cohorts(4, 0), [2005])  # 0 of 10: P(0) = 0.718^10 = 0.036, and as rare above: 0.066
+    assert fall.p_value == pytest.approx(sps.binomtest(0, 10, 0.282).pvalue) and fall.p_value > 0.05
+    assert math.isclose(fall.observed, 0.0) and fall.status == "met"
 
 
 # ------------------------------------------------------------- many periods at once = one at a time

@@ -11,13 +11,11 @@ import pytest
 
 from yot.extract import make_extract
 from yot.substance import (
-    detectable_proportion_rise,
     end_review_outcomes,
-    one_sample_proportion_test,
     substance_by_year,
     substance_starts,
-    substance_target_results,
 )
+from yot.verdicts import TargetPath, substance_verdicts
 
 D = dt.date
 START, END = D(2005, 4, 1), D(2006, 3, 31)
@@ -53,8 +51,8 @@ REVIEWS = [
     review("q6", D(2006, 4, 1), "reduced"),  # next year
 ]
 
-STARTS = {"baseline_year": 2004, "baseline_value": 280, "change_per_year": 0.10, "mode": "relative"}
-SHARE = {"baseline_year": 2004, "baseline_value": 0.72, "change_per_year": 0.05, "mode": "relative"}
+STARTS = TargetPath(2004, 280, 0.10)
+SHARE = TargetPath(2004, 0.72, 0.05)
 
 
 def extract(reviews=REVIEWS, interventions=INTERVENTIONS):
@@ -76,79 +74,74 @@ def test_review_share_and_wilson_bounds():
     assert row["share_ci_high"].item() == pytest.approx(0.8824, abs=1e-4)
 
 
+def _verdicts(ex, years, starts=STARTS, share=SHARE):
+    """The rows of ``years`` only (the baseline year's rows come too), starts then share."""
+    rows = substance_verdicts(ex, years, "financial", starts=starts, improvement=share)
+    return [r for r in rows if r.year in years]
+
+
 def test_relative_targets_by_hand():
-    starts05, starts06, share05, share06 = substance_target_results(extract(), [2005, 2006], "financial", STARTS, SHARE)
+    starts05, starts06, share05, share06 = _verdicts(extract(), [2005, 2006])
     assert starts05.target_value == pytest.approx(308.0) and starts06.target_value == pytest.approx(338.8)
-    assert starts05.observed == 3.0 and starts05.met is False and starts05.status == "red"
-    assert starts05.baseline_value == 280 and starts05.unit == "count" and starts05.lower_is_better is False
+    # 3 starts against a target of 308: worse, and 308 far outside the exact interval
+    assert starts05.observed == 3.0 and starts05.status == "missed"
+    assert starts05.baseline == 280 and starts05.unit == "count" and starts05.lower_is_better is False
     assert share05.target_value == pytest.approx(0.756) and share06.target_value == pytest.approx(0.7938)
-    assert share05.observed == pytest.approx(0.6) and share05.denominator == 5
-    # 2006-07: one review (reduced) dated 1 April 2006; the extract date is 31 Dec 2006
-    assert share06.observed == pytest.approx(1.0) and share06.met is True and share06.provisional is True
-    assert share05.provisional is False  # final from 30 Sep 2006
+    assert share05.observed == pytest.approx(0.6) and share05.denominator == 5 and share05.final
+    # 2006-07: one review (reduced) dated 1 April 2006; the extract date is 31 Dec 2006: not final
+    assert share06.observed == pytest.approx(1.0) and share06.status == "provisional" and not share06.final
 
 
 def test_points_targets_by_hand():
-    starts = {**STARTS, "change_per_year": 28, "mode": "points"}
-    share = {**SHARE, "mode": "points"}
-    s05, s06, r05, r06 = substance_target_results(extract(), [2005, 2006], "financial", starts, share)
+    s05, s06, r05, r06 = _verdicts(extract(), [2005, 2006], TargetPath(2004, 280, 28, "points"),
+                                   TargetPath(2004, 0.72, 0.05, "points"))
     assert (s05.target_value, s06.target_value) == pytest.approx((308, 336))
     assert (r05.target_value, r06.target_value) == pytest.approx((0.77, 0.82))
 
 
 def test_share_target_is_held_at_100_percent():
-    share = {**SHARE, "baseline_value": 0.95}
-    result = substance_target_results(extract(), [2006], "financial", STARTS, share)[1]
-    assert result.target_value == 1.0 and "held at 100%" in result.note
+    result = _verdicts(extract(), [2006], share=TargetPath(2004, 0.95, 0.05))[1]
+    assert result.target_value == 1.0
 
 
-def test_share_against_the_baseline_value_when_baseline_reviews_are_missing():
-    share05 = substance_target_results(extract(), [2005], "financial", STARTS, SHARE)[1]
+def test_share_is_tested_against_the_published_baseline_value():
+    share05 = _verdicts(extract(), [2005])[1]
     # exact binomial, n=5, p=0.72: P(3)=0.2926; as rare or rarer: P(0..3) + P(5) = 0.6238
     assert share05.p_value == pytest.approx(0.6238, abs=1e-4)
-    assert one_sample_proportion_test(3, 5, 0.72) == pytest.approx(0.6238, abs=1e-4)
-    assert "not in the extract" in share05.note and share05.significant is False
+    assert share05.baseline == 0.72 and share05.baseline_from_data is None  # no 2004-05 reviews in the extract
 
 
-def test_share_against_baseline_reviews_in_the_extract_is_two_proportion():
+def test_the_published_baseline_is_used_even_with_baseline_reviews_in_the_extract():
     reviews = REVIEWS + [review("q7", D(2004, 6, 1), "reduced"), review("q7", D(2004, 7, 1), "unchanged")]
-    share05 = substance_target_results(extract(reviews), [2005], "financial", STARTS, SHARE)[1]
-    assert "two-proportion" in share05.note and "1 of 2" in share05.note
+    share05 = _verdicts(extract(reviews), [2005])[1]
+    assert share05.baseline_from_data == pytest.approx(0.5) and share05.baseline == 0.72
+    assert share05.p_value == pytest.approx(0.6238, abs=1e-4)
 
 
-def test_starts_tested_against_the_baseline_years_starts_in_the_extract():
-    starts05 = substance_target_results(extract(), [2005], "financial", STARTS, SHARE)[0]
-    # 3 against 1 (q6 in 2004-05): binomial(4, 1/2), P(X>=3) + P(X<=1) = 10/16
-    assert starts05.p_value == pytest.approx(10 / 16)
-    assert "(1)" in starts05.note
+def test_starts_are_tested_against_the_published_baseline_count():
+    from statsmodels.stats import rates
 
-
-def test_detectable_rise_is_a_rise_and_shrinks_with_more_reviews():
-    small, large = detectable_proportion_rise(0.72, 50), detectable_proportion_rise(0.72, 500)
-    assert 0 < large < small < 0.28
-    assert detectable_proportion_rise(0.72, 0) is None
+    starts05 = _verdicts(extract(), [2005])[0]
+    assert starts05.p_value == pytest.approx(rates.test_poisson(3, 1, 280.0, method="exact-c").pvalue)
+    assert starts05.baseline_from_data == 1.0  # q6 started in 2004-05
 
 
 def test_no_tables_no_figures():
     ex = make_extract(people=PEOPLE, offences=OFFENCES)
-    starts, share = substance_target_results(ex, [2005], "financial", STARTS, SHARE)
-    assert starts.observed is None and starts.status == "grey" and "no interventions table" in starts.note
-    assert share.observed is None and share.status == "grey"
+    starts, share = _verdicts(ex, [2005])
+    assert starts.observed is None and starts.status == "no_data"
+    assert share.observed is None and share.status == "no_data"
 
 
 def test_a_year_beyond_the_extract_date_has_no_figure():
-    starts, share = substance_target_results(extract(), [2007], "financial", STARTS, SHARE)
+    starts, share = _verdicts(extract(), [2007])
     assert starts.observed is None and share.observed is None
-
-
-def test_targets_accept_objects_with_attributes():
-    from yot.params import ProportionTarget, RateTarget
-
-    results = substance_target_results(extract(), [2005], "financial", RateTarget(**STARTS), ProportionTarget(**SHARE))
-    assert results[0].target_value == pytest.approx(308.0)
+    assert starts.status == share.status == "provisional"  # not final comes before no data
 
 
 def test_a_year_before_the_extract_begins_has_no_figure():
-    starts, share = substance_target_results(extract(), [2003], "financial", STARTS, SHARE)
+    starts, share = _verdicts(extract(), [2005])
+    base = [r for r in substance_verdicts(extract(), [2003], "financial", starts=STARTS, improvement=SHARE)
+            if r.year == 2003]
     # 2003-04 ends on 31 March 2004, before the extract's first record (a start on 31 March 2005)
-    assert starts.observed is None and share.observed is None and "does not cover" in starts.note
+    assert all(r.observed is None for r in base)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from yot.targets import STATUS_WORDS, TargetResult, is_met, rag_status, target_value, trajectory
+from yot.labels import STATUS_WORDS, status_key
+from yot.targets import TargetResult, target_value, trajectory
+from yot.verdicts import STATUSES, status_of
 
 
 def test_relative_target_by_hand() -> None:
@@ -34,37 +36,44 @@ def test_trajectory() -> None:
 
 
 @pytest.mark.parametrize(
-    ("observed", "target", "lower_is_better", "met"),
-    [(0.25, 0.25, True, True), (0.251, 0.25, True, False), (300, 300, False, True), (299, 300, False, False),
-     (None, 0.25, True, None)],
-)
-def test_is_met(observed: float | None, target: float, lower_is_better: bool, met: bool | None) -> None:
-    assert is_met(observed, target, lower_is_better) is met
-
-
-@pytest.mark.parametrize(
     ("observed", "ci", "status"),
     [
-        (0.24, (0.20, 0.28), "green"),  # meets the 0.25 target
-        (0.27, (0.265, 0.275), "amber"),  # misses it but better than the 0.28 baseline
-        (0.29, (0.22, 0.36), "amber"),  # worse than baseline, but the target is inside the interval
-        (0.29, (0.26, 0.32), "red"),  # worse than baseline and the interval excludes the target
-        (0.28, (None, None), "red"),  # equal to the baseline is no better
-        (None, (None, None), "grey"),
+        (0.24, (0.20, 0.28), "met"),  # at or below the 0.25 target
+        (0.25, (0.21, 0.29), "met"),  # exactly on the target is met
+        (0.27, (0.25, 0.30), "within_margin"),  # worse, the target on the interval's end
+        (0.27, (0.255, 0.29), "missed"),  # worse, the target outside the interval (better than the baseline or not)
+        (0.29, (0.22, 0.36), "within_margin"),
+        (None, (None, None), "no_data"),
     ],
 )
-def test_rag_status_lower_is_better(observed: float | None, ci: tuple, status: str) -> None:
-    assert rag_status(observed, 0.25, 0.28, lower_is_better=True, ci=ci) == status
+def test_status_of_a_final_period_lower_is_better(observed: float | None, ci: tuple, status: str) -> None:
+    assert status_of(is_baseline=False, final=True, observed=observed, target=0.25, ci=ci,
+                     lower_is_better=True) == status
 
 
-def test_rag_status_higher_is_better() -> None:
-    assert rag_status(340, 338.8, 280, lower_is_better=False) == "green"
-    assert rag_status(300, 338.8, 280, lower_is_better=False) == "amber"
-    assert rag_status(270, 338.8, 280, lower_is_better=False, ci=(250, 290)) == "red"
+def test_status_of_higher_is_better() -> None:
+    rule = dict(is_baseline=False, final=True, target=338.8, lower_is_better=False)
+    assert status_of(observed=340, ci=(300, 380), **rule) == "met"
+    assert status_of(observed=300, ci=(270, 338.8), **rule) == "within_margin"
+    assert status_of(observed=300, ci=(270, 330), **rule) == "missed"
 
 
-def test_every_status_has_words() -> None:
-    assert set(STATUS_WORDS) == {"green", "amber", "red", "grey"}
+def test_baseline_comes_first_then_provisional_then_no_data() -> None:
+    assert status_of(is_baseline=True, final=False, observed=None, target=None, ci=(None, None),
+                     lower_is_better=True) == "baseline"
+    assert status_of(is_baseline=False, final=False, observed=None, target=0.25, ci=(None, None),
+                     lower_is_better=True) == "provisional"
+    assert status_of(is_baseline=False, final=False, observed=0.01, target=0.25, ci=(0.0, 0.05),
+                     lower_is_better=True) == "provisional"
+
+
+def test_every_status_has_its_words_in_the_one_key() -> None:
+    assert set(STATUS_WORDS) == set(STATUSES)
+    key = status_key()
+    assert all(f"**{words}**" in key for words in STATUS_WORDS.values())
+    assert key.startswith("Green, **Met**") and "Amber, **Not met, within the margin of error**" in key
+    assert "Red, **Missed**" in key and "[p] **Provisional: not rated**" in key
+    assert "[z] **Baseline**" in key and "[x] **No data**" in key
 
 
 def test_target_result_to_dict() -> None:

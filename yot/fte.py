@@ -1,4 +1,5 @@
-"""First-time entrants: METHODS.md "First-time entrants" and the YJB's first-time-entrant target.
+"""First-time entrants: METHODS.md "First-time entrants" and the path of the YJB's first-time-entrant target
+(its verdicts: :func:`yot.verdicts.fte_verdicts`, the one rule).
 
 A person is a **first-time entrant** (FTE) in a period when their earliest proven offence (by
 outcome_date, over the whole extract) has its outcome_date in the period (inclusive) and they were 10
@@ -21,15 +22,12 @@ from typing import Any
 
 import polars as pl
 
-from yot._lazy import lazy_module
 from yot.cohort import default_extract_date
 from yot.contract import ETHNICITIES, POPULATION_SEXES, SEXES
 from yot.dates import add_months, age_at, period_bounds, period_name
 from yot.extract import Extract
-from yot.stats import count_change_test, detectable_count_change, poisson_interval
-from yot.targets import Mode, TargetResult, is_met, rag_status, target_value
-
-sps = lazy_module("scipy.stats")  # imported on first use
+from yot.stats import poisson_interval
+from yot.targets import Mode, target_value
 
 FTE_AGES: tuple[int, ...] = tuple(range(10, 18))
 FTE_COLUMNS: tuple[str, ...] = (
@@ -243,111 +241,3 @@ def fte_target(baseline: float, baseline_year: int, change: float, by_year: int,
         return baseline if year < by_year else target_value(baseline, 0, change, 1, mode)
     step = min(max(year, baseline_year), by_year)
     return target_value(baseline, baseline_year, yearly_change(change, span, mode), step, mode)
-
-
-def rate_ratio_test(observed: int, population: int, baseline: int, baseline_population: int) -> float | None:
-    """Two-sided p-value that two Poisson rates differ (exact conditional test of the rate ratio).
-
-    Given the total, the observed count is binomial(total, pop / (pop + baseline pop)) under no
-    change; with equal populations this is :func:`yot.stats.count_change_test`.
-    """
-    total = observed + baseline
-    if total == 0 or population <= 0 or baseline_population <= 0:
-        return None
-    return float(sps.binomtest(observed, total, population / (population + baseline_population)).pvalue)
-
-
-def fte_target_results(
-    extract: Extract,
-    years: Sequence[int],
-    period: str = "financial",
-    baseline_year: int = 2004,
-    change: float = -0.05,
-    by_year: int = 2007,
-    mode: Mode = "relative",
-    extract_date: dt.date | None = None,
-    final_after_months: int = FINAL_AFTER_MONTHS,
-) -> list[TargetResult]:
-    """The first-time-entrant target of each year: the YJB's ``change`` (-5%) from the baseline year
-    (2004-05, from the data) by ``by_year`` (2007-08, the year ending March 2008).
-
-    The years in between get an even share of the change (geometric when relative, linear in points);
-    after ``by_year`` the target stays at its final value. Rates per 100,000 aged 10 to 17 are
-    compared when both the year's and the baseline year's populations exist, otherwise counts
-    (``unit`` and ``note`` say which). Interval: exact Poisson on the count, scaled to the rate.
-    Change from baseline: exact conditional test of two Poisson rates (of two counts when there is no
-    population); detectable change: :func:`yot.stats.detectable_count_change` on the baseline count
-    (relative). A year is provisional until the extract date is ``final_after_months`` after its end.
-    A baseline period the extract does not cover gives no results at all; a year it does not cover
-    has no observed value (grey).
-    """
-    years = list(years)
-    table = fte_by_year(extract, sorted(set(years) | {baseline_year}), period, extract_date, final_after_months)
-    by = {r["year"]: r for r in table.iter_rows(named=True)}
-    base = by[baseline_year]
-    if not base["covered"]:
-        return []
-    span = by_year - baseline_year
-    per_year = yearly_change(change, span, mode)
-    spread = (f"{change:+.1%} ({mode}) from {period_name(period, baseline_year)} by {period_name(period, by_year)}, "
-              f"spread evenly: {per_year:+.2%} a year (geometric)" if mode == "relative" else
-              f"{change:+g} points from {period_name(period, baseline_year)} by {period_name(period, by_year)}, "
-              f"spread evenly: {per_year:+g} points a year (linear)")
-    rule = ("METHODS.md First-time entrants: earliest proven offence by outcome_date over the extract, aged 10 "
-            f"to 17; rate per 100,000 aged 10 to 17 (mid-year of the period's start); target {spread}; "
-            f"final {final_after_months} months after the period end")
-    results: list[TargetResult] = []
-    for year in years:
-        row = by[year]
-        use_rate = row["population_10_17"] and base["population_10_17"]
-        n, base_n = row["fte"], base["fte"]
-        if use_rate:
-            observed, low, high = row["rate_per_100k"], row["rate_ci_low"], row["rate_ci_high"]
-            base_value = base["rate_per_100k"]
-            p_value = rate_ratio_test(n, row["population_10_17"], base_n, base["population_10_17"])
-            pops = (f"population {row['population_10_17']:,} in {row['start'].year}" if year == baseline_year else
-                    f"populations {row['population_10_17']:,} in {row['start'].year} and "
-                    f"{base['population_10_17']:,} in {base['start'].year}")
-            note = (f"rates per 100,000 aged 10 to 17 ({pops}); exact Poisson interval; change from baseline: exact "
-                    "conditional test of two Poisson rates")
-        else:
-            observed, low, high = float(n), row["fte_ci_low"], row["fte_ci_high"]
-            base_value = float(base_n)
-            p_value = count_change_test(n, base_n)
-            missing = [str(r["start"].year) for r in (row, base) if not r["population_10_17"]]
-            note = (f"counts, not rates: no population aged 10 to 17 for mid-year {' and '.join(sorted(set(missing)))}; "
-                    "exact Poisson interval; change from baseline: exact test of two Poisson counts")
-        target = fte_target(base_value, baseline_year, change, by_year, year, mode)
-        if year == baseline_year:
-            p_value, note = None, note + "; the baseline year itself"
-        if not row["covered"]:
-            observed, low, high, p_value = None, None, None, None
-            note = "no figure: the extract does not cover this period"
-        elif not row["complete"]:
-            note += (f"; provisional: final in an extract dated {fte_final_from(row['end'], final_after_months)} "
-                     "or later")
-        results.append(TargetResult(
-            area="First-time entrants",
-            measure="First-time entrants aged 10 to 17",
-            period_label=row["period"],
-            year=year,
-            unit="rate_per_100k" if use_rate else "count",
-            lower_is_better=True,
-            baseline_label=f"{period_name(period, baseline_year)}, from the data",
-            baseline_value=float(base_value),
-            target_value=float(target),
-            observed=observed,
-            ci_low=low,
-            ci_high=high,
-            denominator=row["population_10_17"] if use_rate else None,
-            met=is_met(observed, target, lower_is_better=True),
-            p_value=p_value,
-            significant=None if p_value is None else p_value < 0.05,
-            detectable_change=detectable_count_change(base_n) if observed is not None else None,
-            status=rag_status(observed, target, base_value, lower_is_better=True, ci=(low, high)),
-            provisional=bool(row["covered"] and not row["complete"]),
-            rule=rule,
-            note=note,
-        ))
-    return results
-

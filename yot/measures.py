@@ -1,5 +1,5 @@
-"""The proven reoffending measures and their breakdowns (METHODS.md "Measures"), and the reoffending
-target (METHODS.md "Targets").
+"""The proven reoffending measures and their breakdowns (METHODS.md "Measures"). The reoffending target's
+verdicts are worked out from these measures by :mod:`yot.verdicts` (the one rule).
 
 Every function here takes the cohort members as :func:`yot.cohort.reoffending` gives them (one row per
 member with ``reoffended``, ``reoffences`` and ``days_to_first_reoffence``) or the extract itself.
@@ -16,13 +16,11 @@ from one cohort to the next.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-from yot._lazy import lazy_module
 from yot.cohort import (
     AGE_BANDS,
     check_period,
@@ -34,10 +32,7 @@ from yot.cohort import (
 from yot.contract import ETHNICITIES, SEXES, TIER_ORDER
 from yot.dates import period_bounds, period_name
 from yot.extract import Extract
-from yot.stats import detectable_proportion_change, proportion_difference, wilson_interval
-from yot.targets import Mode, TargetResult, is_met, rag_status, target_value
-
-sps = lazy_module("scipy.stats")  # imported on first use (a command that does not test pays nothing)
+from yot.stats import wilson_interval
 
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "tier": TIER_ORDER,
@@ -323,122 +318,6 @@ def measures_by_year(
         .with_columns(year=pl.col("y"))
         .select(TABLE_COLUMNS)
     )
-
-
-# ----------------------------------------------------------------------------------------- targets
-def _one_sample_p_value(successes: int, n: int, value: float) -> float | None:
-    """Exact binomial test of ``successes / n`` against a fixed proportion ``value`` (two-sided)."""
-    if n <= 0 or not 0 <= value <= 1:
-        return None
-    return float(sps.binomtest(successes, n, value).pvalue)
-
-
-def _one_sample_detectable(value: float, n: int, power: float = 0.8, alpha: float = 0.05) -> float | None:
-    """Smallest fall from a fixed ``value`` a cohort of ``n`` could detect (one-sample, Cohen's h)."""
-    if n <= 0 or not 0 < value < 1:
-        return None
-    from statsmodels.stats.power import NormalIndPower
-
-    h = NormalIndPower().solve_power(effect_size=None, nobs1=n, ratio=0, alpha=alpha, power=power,
-                                     alternative="two-sided")
-    phi = 2 * math.asin(math.sqrt(value)) - float(h)
-    return float(value - math.sin(max(phi, 0.0) / 2) ** 2)
-
-
-def reoffending_target_results(
-    extract: Extract,
-    years: list[int],
-    period: str,
-    follow_up_months: int = 12,
-    waiting_months: int = 6,
-    extract_date: dt.date | None = None,
-    baseline_year: int = 2003,
-    baseline_value: float = 0.282,
-    change_per_year: float = -0.05,
-    mode: Mode = "relative",
-    by_tier: bool = False,
-) -> list[TargetResult]:
-    """The reoffending target of each year (METHODS.md "Targets"): binary rate against the trajectory.
-
-    ``target(y) = baseline_value * (1 + change_per_year) ** (y - baseline_year)`` (``points``: the
-    change is added each year); a 5% cut a year is ``change_per_year = -0.05``. Observed: the year's
-    binary rate with its Wilson 95% interval. The change from baseline is tested against the
-    baseline-year cohort of the extract (two-proportion score test) when that cohort is in the
-    extract, otherwise against ``baseline_value`` itself (exact binomial test); ``note`` says which.
-    The detectable change (80% power, 5% two-sided) uses the same cohort sizes.
-
-    ``by_tier`` adds, per year, one result per tier, each with the same change per year from the
-    baseline-year cohort's own tier rate in the data. A tier with no member in the baseline-year
-    cohort has no baseline and gets no result.
-    """
-    years = list(years)
-    all_years = sorted(set(years) | {baseline_year})
-    table = measures_by_year(extract, all_years, period, follow_up_months, waiting_months, extract_date)
-    rule = (
-        f"METHODS.md Reoffences: F={follow_up_months} months, W={waiting_months} months; binary rate, "
-        f"Wilson 95%; target {mode} {change_per_year:+g} a year from {baseline_year}"
-    )
-    groups = [("all", "all")] + ([("tier", t) for t in TIER_ORDER] if by_tier else [])
-    results: list[TargetResult] = []
-    for breakdown, group in groups:
-        rows = table.filter((pl.col("breakdown") == breakdown) & (pl.col("group") == group))
-        by_year = {r["year"]: r for r in rows.iter_rows(named=True)}
-        base = by_year[baseline_year]
-        base_n, base_x = base["cohort_size"], base["reoffenders"]
-        if breakdown == "all":
-            base_value = baseline_value
-            measure = "Binary reoffending rate"
-            base_label = f"{period_name(period, baseline_year)} cohort"
-        else:
-            if base_n == 0:
-                continue
-            base_value = base_x / base_n
-            measure = f"Binary reoffending rate, {group.replace('_', ' ')}"
-            base_label = f"{period_name(period, baseline_year)} {group.replace('_', ' ')} cohort, from the data"
-        for year in years:
-            row = by_year[year]
-            n, x = row["cohort_size"], row["reoffenders"]
-            observed = row["binary_rate"]
-            target = target_value(base_value, baseline_year, change_per_year, year, mode)
-            ci = (row["ci_low"], row["ci_high"])
-            if base_n > 0:
-                p_value = proportion_difference(x, n, base_x, base_n)[3]
-                detectable = detectable_proportion_change(base_value, base_n, n)
-                note = (f"change from baseline: two-proportion score test against the {baseline_year} cohort "
-                        f"in the extract ({base_n} young people)")
-            else:
-                p_value = _one_sample_p_value(x, n, base_value)
-                detectable = _one_sample_detectable(base_value, n)
-                note = (f"the {baseline_year} cohort is not in the extract: change from baseline tested with an "
-                        f"exact binomial test against the baseline value {base_value:.1%}")
-            if year == baseline_year:
-                p_value, note = None, "the baseline year itself"
-            if not row["complete"]:
-                note += "; provisional: the cohort is not yet complete"
-            results.append(TargetResult(
-                area="Proven reoffending",
-                measure=measure,
-                period_label=row["period"],
-                year=year,
-                unit="proportion",
-                lower_is_better=True,
-                baseline_label=base_label,
-                baseline_value=float(base_value),
-                target_value=float(target),
-                observed=observed,
-                ci_low=ci[0],
-                ci_high=ci[1],
-                denominator=n,
-                met=is_met(observed, target, lower_is_better=True),
-                p_value=p_value,
-                significant=None if p_value is None else p_value < 0.05,
-                detectable_change=detectable if n > 0 else None,
-                status=rag_status(observed, target, base_value, lower_is_better=True, ci=ci),
-                provisional=not row["complete"],
-                rule=rule,
-                note=note,
-            ))
-    return results
 
 
 # ------------------------------------------------------------------------- annual from four quarters

@@ -1,8 +1,9 @@
-"""Target trajectories and their assessment (METHODS.md, Targets).
+"""Target trajectories (METHODS.md, Targets and verdicts).
 
 A target is relative by default: ``target(y) = baseline * (1 + change) ** (y - baseline_year)`` (a 5%
 cut a year is ``change = -0.05``); in ``points`` mode the change is added each year instead. The
-red/amber/green status every page shows is decided here, in one place.
+verdict of a period (status, test, chance of being on target) is decided by :mod:`yot.verdicts`, in
+one place.
 """
 
 from __future__ import annotations
@@ -11,14 +12,6 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 Mode = Literal["relative", "points"]
-Status = Literal["green", "amber", "red", "grey"]
-
-STATUS_WORDS: dict[str, str] = {
-    "green": "on target",
-    "amber": "not met, but moving the right way or within the margin of error",
-    "red": "not met and no better than the baseline",
-    "grey": "no figure yet",
-}
 
 
 def target_value(
@@ -40,41 +33,10 @@ def trajectory(
     return {y: target_value(baseline_value, baseline_year, change_per_year, y, mode) for y in years}
 
 
-def is_met(observed: float | None, target: float, lower_is_better: bool) -> bool | None:
-    """Whether the observed value reaches the target (None when there is no observed value)."""
-    if observed is None:
-        return None
-    return observed <= target if lower_is_better else observed >= target
-
-
-def rag_status(
-    observed: float | None,
-    target: float,
-    baseline: float,
-    lower_is_better: bool,
-    ci: tuple[float | None, float | None] = (None, None),
-) -> Status:
-    """Red/amber/green for one target.
-
-    - green: the observed value meets the target;
-    - amber: not met, but either better than the baseline or the target lies inside the observed
-      value's 95% interval (the data cannot tell the two apart);
-    - red: not met, no better than the baseline, and the interval excludes the target;
-    - grey: no observed value (no data for that period).
-    """
-    if observed is None:
-        return "grey"
-    if is_met(observed, target, lower_is_better):
-        return "green"
-    better_than_baseline = observed < baseline if lower_is_better else observed > baseline
-    low, high = ci
-    target_inside = low is not None and high is not None and low <= target <= high
-    return "amber" if better_than_baseline or target_inside else "red"
-
-
 @dataclass(frozen=True)
 class TargetResult:
-    """One target in one period, as the landing page and the targets notebooks show it.
+    """Legacy: one target in one period as the old ``yot.report`` table drew it (kept only while that
+    module is; nothing computes it any more: every verdict is a :class:`yot.verdicts.Verdict`).
 
     ``detectable_change`` is the smallest change from the baseline that these numbers could tell apart
     from chance (80% power, 5% two-sided), in the same unit as ``observed`` for proportions (points)
@@ -98,7 +60,7 @@ class TargetResult:
     p_value: float | None
     significant: bool | None
     detectable_change: float | None
-    status: Status
+    status: str
     provisional: bool
     rule: str
     note: str = ""
