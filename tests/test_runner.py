@@ -428,3 +428,69 @@ def test_rates_in_plain_english():
     assert sentence == ("28 in every 100 young people reoffended within 12 months (95% interval 24% to 33%): "
                         "141 of 500.")
     assert "no rate" in rate_sentence("reoffended", 0, 0, None, None)
+
+
+# ------------------------------------------------------------------------------- which extract
+def _suite_with_data(tmp_path: Path, data: str | None) -> Path:
+    path = tmp_path / "suite.yaml"
+    path.write_text(yaml.safe_dump(_tiny_suite({"data": data} if data is not None else None)))
+    return path
+
+
+def test_data_precedence_command_line_then_suite_file_then_embedded_synthetic(tmp_path, monkeypatch):
+    from yot.runner import REPO_ROOT, choose_data, embedded_synthetic
+
+    monkeypatch.chdir(tmp_path)  # a relative data: is from the project folder, wherever the command runs
+    named = load_suite(_suite_with_data(tmp_path, "extracts/barnet_2007"))
+    by_file = choose_data(named, None)
+    assert (by_file.path, by_file.source) == (REPO_ROOT / "extracts" / "barnet_2007", "suite file")
+    assert "the suite file's data: extracts/barnet_2007" in by_file.line
+    absolute = choose_data(load_suite(_suite_with_data(tmp_path, str(tmp_path / "x"))), None)
+    assert absolute.path == tmp_path / "x"
+    given = choose_data(named, "mine")
+    assert (given.path, given.source) == (tmp_path / "mine", "command line")  # --data: from the current folder
+    assert "overrides the suite file's data: extracts/barnet_2007" in given.reason
+    neither = choose_data(load_suite(_suite_with_data(tmp_path, None)), None)
+    assert (neither.path, neither.source) == (embedded_synthetic(), "embedded synthetic")
+    assert embedded_synthetic() == REPO_ROOT / "data" / "synthetic"
+
+
+def test_which_data_prints_the_folder_and_why(tmp_path, tiny_extract):
+    suite = _suite_with_data(tmp_path, str(tiny_extract))
+    done = _yot("run", "--params", str(suite), "--which-data")
+    assert done.returncode == 0 and done.stdout.strip() == str(tiny_extract)
+    assert f"yot run: data: {tiny_extract} (the suite file's data: {tiny_extract}; no --data or DATA= given)" in done.stderr
+    over = _yot("run", "--params", str(suite), "--data", str(tmp_path), "--which-data")
+    assert over.stdout.strip() == str(tmp_path) and "overrides the suite file's data:" in over.stderr
+    (tmp_path / "b").mkdir()
+    none = _yot("run", "--params", str(_suite_with_data(tmp_path / "b", None)), "--which-data")
+    assert none.stdout.strip() == str(ROOT / "data" / "synthetic") and "embedded synthetic extract" in none.stderr
+
+
+def test_the_embedded_synthetic_extract_is_written_only_when_it_is_the_one_used(tmp_path, monkeypatch):
+    import yot.runner as runner
+
+    monkeypatch.setattr(runner, "project_root", lambda: tmp_path)
+    other = tmp_path / "other"
+    assert runner.ensure_embedded_synthetic(other) is False and not other.exists()
+    assert runner.ensure_embedded_synthetic(tmp_path / "data" / "synthetic") is True
+    assert (tmp_path / "data" / "synthetic" / "SYNTHETIC").is_file()
+    assert (tmp_path / "data" / "synthetic" / "people.parquet").is_file()
+    assert runner.ensure_embedded_synthetic(tmp_path / "data" / "synthetic") is False  # there already
+
+
+def test_make_run_uses_the_suite_files_data_and_says_so(tmp_path, tiny_extract, good_notebooks):
+    """`make run PARAMS=<a suite file naming another extract>`: that extract, not data/synthetic, and
+    the synthetic extract is not made. (-o: never reinstall the environment from inside a test.)"""
+    suite = _suite_with_data(tmp_path, str(tiny_extract))
+    synth_mark = ROOT / "data" / "synthetic" / ".complete"
+    before = synth_mark.stat().st_mtime_ns if synth_mark.exists() else None
+    done = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "run",
+                           f"PARAMS={suite}", f"OUT={tmp_path / 'out'}", "JOBS=2", f"NOTEBOOKS={good_notebooks}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    manifest = json.loads(next((tmp_path / "out" / "runs").glob("*/manifest.json")).read_text())
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert manifest["data_dir"] == str(tiny_extract) and manifest["data_source"] == "suite file"
+    assert f"yot run: data: {tiny_extract} (the suite file's data:" in done.stderr
+    assert "yot synth" not in done.stdout + done.stderr
+    assert (synth_mark.stat().st_mtime_ns if synth_mark.exists() else None) == before
