@@ -16,15 +16,16 @@ import datetime as dt
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from yot._lazy import lazy_module
-from yot.cohort import reoffending
+from yot.cohort import MEMBER_COLUMNS, check_period, default_extract_date, is_complete, reoffending
 from yot.contract import CUSTODY_OUTCOMES
+from yot.contract import PROGRAMMES as CONTRACT_PROGRAMMES
 from yot.dates import add_months_expr, age_at
 from yot.extract import Extract
 from yot.stats import proportion_difference
@@ -36,7 +37,13 @@ INTERVENTION_PROGRAMMES: tuple[str, ...] = ("ISSP", "restorative_justice")
 START_WINDOW_DAYS = 90
 """Treated: the programme starts 0 to 90 days after the index date (both ends included)."""
 LOOKBACK_DAYS = 365
-"""Comparison pool: no start from 365 days before the index date to the end of follow-up."""
+"""Neither group: a start in the 365 days before the index date."""
+SURVIVAL_DAY = 365
+"""Time to first reoffence: the share not reoffended by this day is compared."""
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "treated", "comparison", "difference", "ci_low", "ci_high", "p_value", "naive_treated", "naive_comparison",
+    "naive_difference", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value",
+)
 MIN_TREATED = 60
 """Fewer treated people than this (METHODS.md): the estimate is indicative only."""
 BALANCE_LIMIT = 0.10
@@ -60,7 +67,8 @@ class Design:
     propensity score) or ``"mahalanobis"`` (Mahalanobis distance on the characteristics among the
     comparison people inside the logit caliper); ``step``: 1-9, the place in the sequence (0 when the
     caller fixed the design); ``stage``: 1 (logit), 2 (exact), 3 (Mahalanobis); ``balanced``: every
-    |SMD| after matching below 0.10; ``max_abs_smd``: the largest |SMD| after matching.
+    |SMD| after matching below 0.10; ``max_abs_smd``: the largest |SMD| after matching; ``pool``:
+    the comparison people the design could use (after the pool is cut to the exact strata).
     """
 
     neighbours: int
@@ -70,11 +78,12 @@ class Design:
     stage: int = 1
     balanced: bool = False
     max_abs_smd: float | None = None
+    pool: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"neighbours": self.neighbours, "exact": list(self.exact), "distance": self.distance,
                 "step": self.step, "stage": self.stage, "balanced": self.balanced,
-                "max_abs_smd": self.max_abs_smd}
+                "max_abs_smd": self.max_abs_smd, "pool": self.pool}
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,20 @@ class MatchedComparison:
     e_value: float | None = None
     e_value_ci: float | None = None
     designs_tried: pl.DataFrame | None = field(default=None, repr=False)
+    within_neighbours: pl.DataFrame | None = field(default=None, repr=False)
+    covariate_matrix: np.ndarray | None = field(default=None, repr=False)
+    treated_mask: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def matched_treated_rows(self) -> np.ndarray:
+        """Row positions of the matched treated people (each once, sorted)."""
+        return np.unique(self.pairs.get_column("treated_row").to_numpy())
+
+    @property
+    def matched_comparison_rows(self) -> np.ndarray:
+        """Row positions of the comparison people used (each once, sorted); their weights are
+        ``weights[rows]``."""
+        return np.unique(self.pairs.get_column("comparison_row").to_numpy())
 
     @property
     def n_unmatched_treated(self) -> int:
@@ -254,20 +277,45 @@ def pooled_sd(treated: np.ndarray, comparison: np.ndarray) -> float:
 
 def balance_table(x: pl.DataFrame, treated: np.ndarray, weights: np.ndarray) -> pl.DataFrame:
     """SMD of every encoded covariate before matching and after (matched treated vs comparison
-    people weighted by their use), both over the pooled SD of the unmatched groups."""
-    rows = []
+    people weighted by their match weights), both over the pooled SD of the unmatched groups
+    (:func:`pooled_sd`, :func:`standardised_mean_difference`), worked out for all columns at once.
+    A covariate whose pooled SD is 0 has SMD 0 when the means agree and none (null) when they do
+    not (the design sequence counts that as unbalanced)."""
+    schema = {"covariate": pl.String, "smd_before": pl.Float64, "smd_after": pl.Float64}
+    if x.width == 0:
+        return pl.DataFrame(schema=schema)
+    v = x.to_numpy().astype(float)
+    vt, vc = v[treated], v[~treated]
+    var_t = vt.var(axis=0, ddof=1) if vt.shape[0] > 1 else np.zeros(v.shape[1])
+    var_c = vc.var(axis=0, ddof=1) if vc.shape[0] > 1 else np.zeros(v.shape[1])
+    sd = np.sqrt((var_t + var_c) / 2)
+
+    def smd(diff: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = diff / sd
+        return np.where(sd > 0, out, np.where(np.abs(diff) < 1e-12, 0.0, np.nan))
+
+    nothing = np.full(v.shape[1], np.nan)
+    before = smd(vt.mean(axis=0) - vc.mean(axis=0)) if vt.shape[0] and vc.shape[0] else nothing
     matched_t = treated & (weights > 0)
     matched_c = ~treated & (weights > 0)
-    for name in x.columns:
-        v = x.get_column(name).to_numpy().astype(float)
-        sd = pooled_sd(v[treated], v[~treated])
-        before = standardised_mean_difference(v[treated], v[~treated], sd) if treated.any() and (~treated).any() else None
-        after = (
-            standardised_mean_difference(v[matched_t], v[matched_c], sd, weights[matched_c])
-            if matched_t.any() else None
-        )
-        rows.append({"covariate": name, "smd_before": before, "smd_after": after})
-    return pl.DataFrame(rows, schema={"covariate": pl.String, "smd_before": pl.Float64, "smd_after": pl.Float64})
+    if matched_t.any() and matched_c.any():
+        after = smd(v[matched_t].mean(axis=0) - np.average(v[matched_c], axis=0, weights=weights[matched_c]))
+    else:
+        after = nothing
+    return pl.DataFrame({"covariate": x.columns, "smd_before": before, "smd_after": after},
+                        schema=schema).fill_nan(None)
+
+
+def _worst_after(balance: pl.DataFrame) -> float:
+    """The largest |SMD| after matching for choosing a design: a missing SMD (no finite value) counts
+    as infinitely unbalanced; no covariates at all as perfectly balanced."""
+    if balance.height == 0:
+        return 0.0
+    after = balance.get_column("smd_after")
+    if after.null_count():
+        return math.inf
+    return float(after.abs().max())  # type: ignore[arg-type]
 
 
 def _independent_columns(x: np.ndarray) -> list[int]:
@@ -333,108 +381,356 @@ def caliper_width(logit: np.ndarray, treated: np.ndarray, caliper: float = 0.2) 
     return caliper * pooled_sd(logit[treated], logit[~treated])
 
 
-def nearest_neighbour_match(
-    logit: np.ndarray, treated: np.ndarray, width: float, seed: int = 0
-) -> pl.DataFrame:  # TODO(v2): tie sharing, M neighbours
-    """1:1 nearest-neighbour matching on the logit, with replacement, within ``width``.
+TIE_DECIMALS = 9
+"""Distances (and logits) equal to 9 decimals are ties: floating-point noise never splits a tie."""
+PAIR_SCHEMA = {"treated_row": pl.Int64, "comparison_row": pl.Int64, "distance": pl.Float64, "weight": pl.Float64}
 
-    Each treated person gets the comparison person whose logit is nearest; a comparison person may
-    stand in for several treated people. Ties (equal distances, common with few discrete
-    covariates) are broken at random with ``seed``, which spreads the reuse over equally good
-    matches. A treated person whose nearest comparison person is further than ``width`` is left
-    unmatched. Returns ``treated_row``, ``comparison_row``, ``distance`` (matched people only).
+
+def tie_shared_weights(distance: np.ndarray, counts: np.ndarray, neighbours: int) -> np.ndarray:
+    """The weight of each person at each candidate when each row (a treated person) takes its
+    ``neighbours`` (M) nearest people, ties sharing.
+
+    ``distance``: rows x candidates, ``inf`` where a candidate is not allowed (outside the caliper,
+    another stratum, padding); ``counts``: how many people stand at each candidate (people with the
+    same distance, e.g. the same logit). With r the distance of the M-th nearest person, everyone
+    nearer than r gets 1/M and the people at exactly r share the places left equally; with fewer
+    than M allowed people, each of them gets 1 / (their number). A row's weights times its counts
+    add up to 1 (0 with no allowed candidate). Returns the weight per person, same shape.
     """
-    t_rows = np.flatnonzero(treated)
-    c_rows = np.flatnonzero(~treated)
-    empty = pl.DataFrame(schema={"treated_row": pl.Int64, "comparison_row": pl.Int64, "distance": pl.Float64})
-    if t_rows.size == 0 or c_rows.size == 0:
+    n, m = distance.shape
+    if n == 0 or m == 0:
+        return np.zeros((n, m))
+    d = np.where(np.isfinite(distance), np.round(distance, TIE_DECIMALS), np.inf)
+    c = np.where(np.isfinite(d), counts, 0).astype(float)
+    total = c.sum(axis=1)
+    kk = np.minimum(float(neighbours), total)
+    order = np.argsort(d, axis=1, kind="stable")
+    ds = np.take_along_axis(d, order, axis=1)
+    cum = np.cumsum(np.take_along_axis(c, order, axis=1), axis=1)
+    pos = np.minimum((cum < kk[:, None]).sum(axis=1), m - 1)
+    r = ds[np.arange(n), pos][:, None]
+    below = np.isfinite(d) & (d < r)
+    at = np.isfinite(d) & (d == r)
+    n_below = (c * below).sum(axis=1)
+    n_at = (c * at).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(below, 1 / kk[:, None], 0.0) + np.where(at, ((kk - n_below) / (n_at * kk))[:, None], 0.0)
+    w[total == 0] = 0.0
+    return np.where(c > 0, w, 0.0)
+
+
+def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """People grouped by equal value: the distinct values (sorted), where each group starts in
+    ``order``, its size, and ``order`` (positions sorted by value)."""
+    order = np.argsort(values, kind="stable")
+    uniq, start, count = np.unique(values[order], return_index=True, return_counts=True)
+    return uniq, start, count, order
+
+
+def _expand(query: np.ndarray, group: np.ndarray, weight: np.ndarray, distance: np.ndarray,
+            start: np.ndarray, count: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(query, group) matches -> one row per (query, person of the group), vectorised."""
+    sizes = count[group]
+    total = int(sizes.sum())
+    first = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    within = np.arange(total) - first
+    person = order[np.repeat(start[group], sizes) + within]
+    return (np.repeat(query, sizes), person, np.repeat(distance, sizes), np.repeat(weight, sizes))
+
+
+def match_on_score(query: np.ndarray, pool: np.ndarray, neighbours: int, width: float = math.inf,
+                   self_rows: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Each query value's ``neighbours`` nearest pool values within ``width`` (ties share: see
+    :func:`tie_shared_weights`), by a sorted search: no loop per person.
+
+    Pool people with equal values are one group; the M nearest people lie within M distinct values
+    either side of the query's place in the sorted values, so only those 2M + 1 groups are looked at.
+    ``self_rows``: when the queries are pool people themselves (matching within a group), their
+    positions in ``pool``: each is left out of its own match. Returns ``(query index, pool index,
+    distance, weight)`` arrays, one entry per matched person.
+    """
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    if query.size == 0 or pool.size == 0:
         return empty
-    rng = np.random.default_rng(seed)
-    v_all = np.round(logit, 10)
-    order = np.argsort(v_all[c_rows], kind="stable")
-    c_sorted = c_rows[order]
-    v = v_all[c_sorted]
-    x = v_all[t_rows]
-    i = np.searchsorted(v, x)
-    left = np.clip(i - 1, 0, v.size - 1)
-    right = np.clip(i, 0, v.size - 1)
-    dl = np.where(i > 0, x - v[left], np.inf)
-    dr = np.where(i < v.size, v[right] - x, np.inf)
-    best = np.minimum(dl, dr)
-    use_l = dl <= dr
-    use_r = dr <= dl
-    l_lo, l_hi = np.searchsorted(v, v[left], "left"), np.searchsorted(v, v[left], "right")
-    r_lo, r_hi = np.searchsorted(v, v[right], "left"), np.searchsorted(v, v[right], "right")
-    n_l = np.where(use_l, l_hi - l_lo, 0)
-    n_r = np.where(use_r & ~(use_l & (v[left] == v[right])), r_hi - r_lo, 0)
-    u = np.floor(rng.random(t_rows.size) * (n_l + n_r)).astype(np.int64)
-    pick = np.where(u < n_l, l_lo + u, r_lo + (u - n_l))
-    ok = best <= width + 1e-12
-    return pl.DataFrame({
-        "treated_row": t_rows[ok].astype(np.int64),
-        "comparison_row": c_sorted[pick[ok]].astype(np.int64),
-        "distance": best[ok].astype(float),
-    })
+    uniq, start, count, order = _groups(pool)
+    pos = np.searchsorted(uniq, query)
+    offsets = np.arange(-neighbours, neighbours + 1)
+    cand = pos[:, None] + offsets[None, :]
+    valid = (cand >= 0) & (cand < uniq.size)
+    cand = np.clip(cand, 0, uniq.size - 1)
+    dist = np.abs(uniq[cand] - query[:, None])
+    counts = count[cand].astype(float)
+    if self_rows is not None:
+        own = np.searchsorted(uniq, pool[self_rows])
+        counts = counts - ((cand == own[:, None]) & valid)
+    allowed = valid & (counts > 0) & (dist <= width + 1e-12)  # clipped (repeated) columns are not valid
+    w = tie_shared_weights(np.where(allowed, dist, np.inf), counts, neighbours)
+    qi, ci = np.nonzero(w > 0)
+    if qi.size == 0:
+        return empty
+    q, person, d, weight = _expand(qi, cand[qi, ci], w[qi, ci], dist[qi, ci], start, count, order)
+    if self_rows is not None:
+        keep = person != self_rows[q]
+        q, person, d, weight = q[keep], person[keep], d[keep], weight[keep]
+    return q, person, d, weight
+
+
+def whiten(x: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """Coordinates in which Euclidean distance is the Mahalanobis distance on ``x`` with the pooled
+    covariance (mean of the two groups' sample covariances), through its pseudo-inverse (eigenvalues
+    below 1e-10 of the largest dropped, so collinear dummies do no harm)."""
+    if x.shape[1] == 0:
+        return np.zeros((x.shape[0], 1))
+
+    def cov(rows: np.ndarray) -> np.ndarray:
+        return np.atleast_2d(np.cov(rows, rowvar=False, ddof=1)) if rows.shape[0] > 1 else np.zeros((x.shape[1],) * 2)
+
+    s = (cov(x[treated]) + cov(x[~treated])) / 2
+    vals, vecs = np.linalg.eigh(s)
+    keep = vals > 1e-10 * max(float(vals.max(initial=0.0)), 1e-300)
+    if not keep.any():
+        return np.zeros((x.shape[0], 1))
+    return x @ (vecs[:, keep] / np.sqrt(vals[keep]))
+
+
+def match_mahalanobis(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.ndarray, neighbours: int,
+                      width: float) -> tuple[np.ndarray, ...]:
+    """Each query's ``neighbours`` nearest pool people by Mahalanobis distance (Euclidean on the
+    whitened ``z``) among those whose logit ``l`` is within ``width`` of the query's (ties share).
+
+    Pool people with the same coordinates and logit are one point (with a count) in a k-d tree
+    (``scipy.spatial.cKDTree``). Each query asks for its nearest points, keeps those inside the
+    caliper, and is settled once it has every pool person inside the caliper, or M of them and a
+    further point strictly beyond the M-th distance (so no tie is cut off); the others ask again
+    for four times as many points. Returns ``(query index, pool index, distance, weight)``.
+    """
+    from scipy.spatial import cKDTree
+
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    if zq.shape[0] == 0 or zp.shape[0] == 0:
+        return empty
+    key = np.column_stack([np.round(zp, TIE_DECIMALS), lp])
+    _, inverse, count = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    start = np.r_[0, np.cumsum(count)[:-1]]
+    uz, ul = zp[order[start]], lp[order[start]]  # each point's exact coordinates (its first person's)
+    tree = cKDTree(uz)
+    sorted_l = np.sort(lp)
+    reach = width + 1e-12
+    inside = np.searchsorted(sorted_l, lq + reach, "right") - np.searchsorted(sorted_l, lq - reach, "left")
+    n_points = uz.shape[0]
+    k = min(n_points, max(4 * neighbours, 16))
+    todo = np.arange(zq.shape[0])
+    out: list[tuple[np.ndarray, ...]] = []
+    while todo.size:
+        dist, idx = tree.query(zq[todo], k=k)
+        dist, idx = dist.reshape(todo.size, k), idx.reshape(todo.size, k)
+        ok = idx < n_points
+        idx = np.minimum(idx, n_points - 1)
+        in_cal = ok & (np.abs(ul[idx] - lq[todo, None]) <= reach)
+        c = np.where(in_cal, count[idx], 0)
+        found = c.sum(axis=1)
+        kk = np.minimum(neighbours, found)
+        pos = np.minimum((np.cumsum(c, axis=1) < kk[:, None]).sum(axis=1), k - 1)
+        masked = np.where(in_cal, dist, np.inf)
+        r = np.round(masked[np.arange(todo.size), pos], TIE_DECIMALS)
+        last = np.round(np.where(ok[:, -1], dist[:, -1], np.inf), TIE_DECIMALS)
+        done = (found >= inside[todo]) | (k >= n_points) | ((found >= neighbours) & (last > r))
+        if done.any():
+            w = tie_shared_weights(masked[done], c[done], neighbours)
+            qi, ci = np.nonzero(w > 0)
+            rows = todo[done]
+            out.append(_expand(rows[qi], idx[done][qi, ci], w[qi, ci], masked[done][qi, ci], start, count, order))
+        todo = todo[~done]
+        k = min(n_points, 4 * k)
+    if not out:
+        return empty
+    return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
+
+
+def nearest_neighbour_match(
+    logit: np.ndarray, treated: np.ndarray, width: float, neighbours: int = 1, strata: np.ndarray | None = None
+) -> pl.DataFrame:
+    """M-nearest-neighbour matching on the logit, with replacement, within ``width`` (and within
+    the same value of ``strata`` when given). Every comparison person tied at the M-th nearest
+    distance shares the match (:func:`tie_shared_weights`): no random tie-break. A treated person
+    with nobody within ``width`` is left unmatched. Returns ``treated_row``, ``comparison_row``,
+    ``distance``, ``weight`` (matched people only), sorted by treated then comparison row."""
+    logit = np.round(np.asarray(logit, float), 10)
+    return _pairs_by_stratum(treated, strata, lambda t, c: match_on_score(logit[t], logit[c], neighbours, width))
+
+
+def _pairs_by_stratum(treated: np.ndarray, strata: np.ndarray | None, match: Any) -> pl.DataFrame:
+    """Run ``match(treated rows, comparison rows)`` in each stratum (one stratum when None) and
+    stack its (query, pool, distance, weight) arrays as pairs of frame rows."""
+    keys = np.zeros(treated.size, np.int64) if strata is None else strata
+    frames = []
+    for key in np.unique(keys[treated]):
+        t_rows = np.flatnonzero(treated & (keys == key))
+        c_rows = np.flatnonzero(~treated & (keys == key))
+        q, p, d, w = match(t_rows, c_rows)
+        frames.append(pl.DataFrame({"treated_row": t_rows[q].astype(np.int64), "comparison_row": c_rows[p].astype(np.int64),
+                                    "distance": d.astype(float), "weight": w.astype(float)}, schema=PAIR_SCHEMA))
+    if not frames:
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    return pl.concat(frames).sort("treated_row", "comparison_row")
 
 
 def match_weights(pairs: pl.DataFrame, n: int) -> np.ndarray:
-    """How often each row of the frame is used in the match (see ``MatchedComparison.weights``)."""
+    """Each row's weight in the match (see ``MatchedComparison.weights``): 1 for a matched treated
+    person, the sum of its shares for a comparison person, 0 otherwise."""
     w = np.zeros(n)
-    np.add.at(w, pairs.get_column("treated_row").to_numpy(), 1.0)
-    np.add.at(w, pairs.get_column("comparison_row").to_numpy(), 1.0)
+    if pairs.height == 0:
+        return w
+    w[np.unique(pairs.get_column("treated_row").to_numpy())] = 1.0
+    share = pairs.get_column("weight").to_numpy() if "weight" in pairs.columns else np.ones(pairs.height)
+    np.add.at(w, pairs.get_column("comparison_row").to_numpy(), share)
     return w
 
 
-def matched_effect(outcome: np.ndarray, pairs: pl.DataFrame) -> Effect:
-    """The average effect on the matched treated: mean over pairs of (treated - matched comparison).
+def within_group_neighbours(score: np.ndarray, rows: np.ndarray, pool: np.ndarray, neighbours: int,
+                            strata: np.ndarray | None = None) -> pl.DataFrame:
+    """For each comparison person in ``rows`` (those used in the match), their ``neighbours`` (J)
+    nearest *other* comparison people of ``pool`` on ``score`` (in the same stratum), ties sharing:
+    the matching within the group from which Abadie and Imbens (2006) estimate the conditional
+    variance of the outcome. Returns ``row``, ``neighbour_row``, ``weight``."""
+    schema = {"row": pl.Int64, "neighbour_row": pl.Int64, "weight": pl.Float64}
+    keys = np.zeros(score.size, np.int64) if strata is None else strata
+    frames = []
+    for key in np.unique(keys[rows]):
+        members = pool[keys[pool] == key]
+        self_rows = np.flatnonzero(np.isin(members, rows))
+        q, p, _, w = match_on_score(score[members][self_rows], score[members], neighbours, math.inf, self_rows=self_rows)
+        frames.append(pl.DataFrame({"row": members[self_rows][q], "neighbour_row": members[p], "weight": w}, schema=schema))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
-    Variance for matching with replacement (after Abadie and Imbens 2006): the variance of the
-    paired differences, sum((d - mean d)^2) / (n (n - 1)), plus sum over comparison people of
-    (K^2 - K) * s_c^2 / n^2, where K is how many treated people a comparison person stands in for
-    and s_c^2 the sample variance of the outcome among the matched comparison people. Without reuse
-    (every K = 1) this is the paired-difference variance. The 95% interval and two-sided p-value use
-    Student's t with n - 1 degrees of freedom (the paired t interval; the normal one for large n).
-    See :func:`paired_interval` for binary outcomes and pairs with no spread.
+
+def conditional_variance(outcome: np.ndarray, neighbours: pl.DataFrame) -> np.ndarray:
+    """Abadie-Imbens (2006) estimate of the conditional variance of the outcome of each comparison
+    person: (Y_j - sum_l w_l Y_l)^2 / (1 + sum_l w_l^2) over their within-group neighbours l
+    (:func:`within_group_neighbours`; with J equal weights this is J / (J + 1) (Y_j - mean)^2).
+    NaN for rows with no neighbour."""
+    y = outcome.astype(float)
+    out = np.full(y.size, np.nan)
+    if neighbours.height == 0:
+        return out
+    r = neighbours.get_column("row").to_numpy()
+    nb = neighbours.get_column("neighbour_row").to_numpy()
+    w = neighbours.get_column("weight").to_numpy()
+    fitted = np.bincount(r, weights=w * y[nb], minlength=y.size)
+    sum_w2 = np.bincount(r, weights=w**2, minlength=y.size)
+    has = np.bincount(r, minlength=y.size) > 0
+    out[has] = (y[has] - fitted[has]) ** 2 / (1 + sum_w2[has])
+    return out
+
+
+def _match_parts(pairs: pl.DataFrame) -> tuple[np.ndarray, ...]:
+    tr = pairs.get_column("treated_row").to_numpy()
+    cr = pairs.get_column("comparison_row").to_numpy()
+    w = pairs.get_column("weight").to_numpy() if "weight" in pairs.columns else np.ones(pairs.height)
+    t_rows, t_idx = np.unique(tr, return_inverse=True)
+    c_rows, c_idx = np.unique(cr, return_inverse=True)
+    return tr, cr, w, t_rows, t_idx.reshape(-1), c_rows, c_idx.reshape(-1)
+
+
+def matched_effect(
+    outcome: np.ndarray, pairs: pl.DataFrame, sigma2: np.ndarray | None = None,
+    adjustment: np.ndarray | None = None,
+) -> Effect:
+    """The average effect on the matched treated: the mean over matched treated people i of
+    d_i = Y_i - sum_j w_ij Y_j (their comparison people weighted by their shares).
+
+    Variance after Abadie and Imbens (2006), counting the reuse of comparison people:
+    sum_i (d_i - mean d)^2 / (N (N - 1)) + sum_j (K_j^2 - K'_j) sigma2_j / N^2, where
+    K_j = sum_i w_ij (how many treated people comparison person j stands in for),
+    K'_j = sum_i w_ij^2 and sigma2_j the conditional variance of j's outcome
+    (:func:`conditional_variance`; missing values, or all of them when ``sigma2`` is None, take the
+    sample variance of the outcome among the comparison people used). Without reuse (every K = 1 and
+    one match each) this is the paired-difference variance. The 95% interval and two-sided p-value use
+    Student's t with N - 1 degrees of freedom (:func:`paired_interval`).
+
+    ``adjustment``: predictions mu(X) of the comparison outcome from the characteristics (per row of
+    the frame); each pair is then corrected by mu(X_i) - sum_j w_ij mu(X_j): the bias-adjusted
+    difference (Abadie and Imbens 2011).
     """
-    n = pairs.height
-    if n == 0:
+    if pairs.height == 0:
         return Effect(None, None, None, None, None, None)
     y = outcome.astype(float)
-    yt = y[pairs.get_column("treated_row").to_numpy()]
-    c = pairs.get_column("comparison_row").to_numpy()
-    yc = y[c]
+    tr, cr, w, t_rows, t_idx, c_rows, c_idx = _match_parts(pairs)
+    n = t_rows.size
+    yt = y[t_rows]
+    yc = np.bincount(t_idx, weights=w * y[cr], minlength=n)
     d = yt - yc
+    if adjustment is not None:
+        mu = adjustment.astype(float)
+        d = d - (mu[t_rows] - np.bincount(t_idx, weights=w * mu[cr], minlength=n))
     tau = float(d.mean())
     var = float(np.var(d, ddof=1)) / n if n > 1 else 0.0
-    _, k = np.unique(c, return_counts=True)
-    if k.max(initial=1) > 1:
-        used = np.unique(c)
-        s2 = float(np.var(y[used], ddof=1)) if used.size > 1 else float(np.var(yc))
-        var += float(np.sum(k.astype(float) ** 2 - k)) * s2 / n**2
-    low, high, p = paired_interval(tau, math.sqrt(var), yt, yc)
+    k = np.bincount(c_idx, weights=w, minlength=c_rows.size)
+    k2 = np.bincount(c_idx, weights=w**2, minlength=c_rows.size)
+    reuse = k**2 - k2
+    if reuse.max(initial=0.0) > 1e-12:
+        marginal = float(np.var(y[c_rows], ddof=1)) if c_rows.size > 1 else 0.0
+        s2 = np.full(c_rows.size, marginal) if sigma2 is None else np.where(np.isnan(sigma2[c_rows]), marginal,
+                                                                              sigma2[c_rows])
+        var += float(np.sum(reuse * s2)) / n**2
+    binary = bool(np.isin(y[np.r_[t_rows, c_rows]], (0.0, 1.0)).all())
+    low, high, p = paired_interval(tau, math.sqrt(max(var, 0.0)), yt, yc, binary=binary)
     return Effect(tau, low, high, p, float(yt.mean()), float(yc.mean()))
 
 
+def outcome_model(x: np.ndarray, outcome: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Predicted outcome for every row from a linear model of the outcome on the characteristics
+    ``x`` fitted by weighted least squares on the rows with weight > 0 (the matched comparison people,
+    weighted by their use); minimum-norm least squares, so collinear dummies do no harm."""
+    fit_rows = weights > 0
+    design = np.column_stack([np.ones(x.shape[0]), x])
+    if fit_rows.sum() == 0:
+        return np.zeros(x.shape[0])
+    root = np.sqrt(weights[fit_rows])[:, None]
+    beta, *_ = np.linalg.lstsq(design[fit_rows] * root, outcome[fit_rows].astype(float) * root[:, 0], rcond=None)
+    return design @ beta
+
+
+def outcome_effects(match: "MatchedComparison", outcome: np.ndarray) -> tuple[Effect, Effect]:
+    """The matched and the bias-adjusted effect of ``outcome`` (per row of the matched frame) on
+    ``match``, with the conditional variance from the match's within-group neighbours."""
+    if match.pairs.height == 0:
+        none = Effect(None, None, None, None, None, None)
+        return none, none
+    y = outcome.astype(float)
+    sigma2 = conditional_variance(y, match.within_neighbours) if match.within_neighbours is not None else None
+    plain = matched_effect(y, match.pairs, sigma2)
+    if match.covariate_matrix is None:
+        return plain, Effect(None, None, None, None, None, None)
+    c_weights = np.where(match.treated_mask, 0.0, match.weights)
+    adjusted = matched_effect(y, match.pairs, sigma2, outcome_model(match.covariate_matrix, y, c_weights))
+    return plain, adjusted
+
+
 def paired_interval(
-    estimate: float, se: float, first: np.ndarray, second: np.ndarray
+    estimate: float, se: float, first: np.ndarray, second: np.ndarray, binary: bool | None = None
 ) -> tuple[float | None, float | None, float | None]:
     """95% interval and two-sided p-value of ``estimate`` = mean(first) - mean(second) over n pairs.
 
-    Student's t with n - 1 degrees of freedom on ``se``. For 0/1 outcomes the interval is kept
-    within [-1, 1]; where the pairs show no spread at all (``se`` 0: one pair, or every pair alike,
-    e.g. nobody reoffended) a zero-width interval would claim certainty, so the Newcombe interval
-    and score test of the two groups' counts are used instead. A numeric outcome with no spread
-    has no interval (Nones).
+    Student's t with n - 1 degrees of freedom on ``se``. For 0/1 outcomes (``binary``; by default:
+    both arrays hold only 0 and 1) the interval is kept within [-1, 1]; where the pairs show no
+    spread at all (``se`` 0: one pair, or every pair alike, e.g. nobody reoffended) a zero-width
+    interval would claim certainty, so the Newcombe interval and score test of the two groups'
+    counts (``second`` summed and rounded: comparison shares) are used instead. A numeric outcome with
+    no spread has no interval (Nones).
     """
     n = first.size
-    binary = bool(np.isin(first, (0.0, 1.0)).all() and np.isin(second, (0.0, 1.0)).all())
-    if se > 0:
+    if binary is None:
+        binary = bool(np.isin(first, (0.0, 1.0)).all() and np.isin(second, (0.0, 1.0)).all())
+    if se > 1e-12:
         p: float | None = float(2 * sps.t.sf(abs(estimate) / se, max(n - 1, 1)))
         crit = critical_value(n)
         low: float | None = estimate - crit * se
         high: float | None = estimate + crit * se
     elif binary:
-        _, low, high, p = proportion_difference(int(first.sum()), n, int(second.sum()), n)
+        _, low, high, p = proportion_difference(int(round(first.sum())), n, int(round(second.sum())), n)
     else:
         return None, None, None
     if binary and low is not None and high is not None:
@@ -455,6 +751,73 @@ def naive_difference(outcome: np.ndarray, treated: np.ndarray) -> tuple[float | 
     return mt, mc, (mt - mc if mt is not None and mc is not None else None)
 
 
+NEIGHBOURS_SEQUENCE: tuple[int, ...] = (1, 3, 5)
+MIN_VARIANCE_NEIGHBOURS = 2
+"""Within-group neighbours for the conditional variance: the design's M, and at least 2."""
+
+
+def design_sequence(exact: Sequence[str] = ()) -> list[Design]:
+    """The fixed sequence of designs (METHODS.md): 1, 3, 5 neighbours on the logit (steps 1-3);
+    the same with exact matching on ``exact`` (steps 4-6; left out when there is nothing to match
+    exactly on); the same choosing by Mahalanobis distance inside the logit caliper, with the exact
+    matching where it applies (steps 7-9)."""
+    exact = tuple(exact)
+    designs = []
+    for stage, (cols, distance) in enumerate((((), "logit"), (exact, "logit"), (exact, "mahalanobis")), start=1):
+        for i, k in enumerate(NEIGHBOURS_SEQUENCE):
+            if stage == 2 and not exact:
+                continue
+            designs.append(Design(neighbours=k, exact=cols, distance=distance, step=3 * (stage - 1) + i + 1, stage=stage))
+    return designs
+
+
+def strata_codes(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """One integer code per row for the combination of values of ``columns`` (missing is a value)."""
+    key = frame.select(pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00missing") for c in columns],
+                                     separator="\x1f")).to_series()
+    _, codes = np.unique(key.to_numpy().astype(str), return_inverse=True)
+    return codes.reshape(-1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the designs with one exact-matching choice share: who may be matched (the treated and
+    the comparison people in strata with a treated person), the propensity fit and its caliper."""
+
+    rows: np.ndarray
+    logit: np.ndarray
+    width: float
+    model: str
+    strata: np.ndarray | None
+
+
+def _context(x: pl.DataFrame, treated: np.ndarray, strata: np.ndarray | None, caliper: float) -> _Context:
+    if strata is None:
+        rows = np.arange(treated.size)
+    else:
+        rows = np.flatnonzero(treated | np.isin(strata, np.unique(strata[treated])))
+    logit_sub, model = propensity_logit(x[rows] if x.width else x, treated[rows])
+    logit = np.full(treated.size, np.nan)
+    logit[rows] = np.round(logit_sub, 10)
+    return _Context(rows, logit, caliper_width(logit_sub, treated[rows], caliper), model, strata)
+
+
+def _design_pairs(ctx: _Context, design: Design, x_np: np.ndarray, treated: np.ndarray) -> pl.DataFrame:
+    rows = ctx.rows
+    t_sub, l_sub = treated[rows], ctx.logit[rows]
+    s_sub = None if ctx.strata is None else ctx.strata[rows]
+    if design.distance == "mahalanobis":
+        z = whiten(x_np[rows], t_sub)
+        pairs = _pairs_by_stratum(t_sub, s_sub, lambda t, c: match_mahalanobis(
+            z[t], l_sub[t], z[c], l_sub[c], design.neighbours, ctx.width))
+    else:
+        pairs = nearest_neighbour_match(l_sub, t_sub, ctx.width, design.neighbours, s_sub)
+    return pairs.with_columns(
+        treated_row=pl.Series(rows[pairs.get_column("treated_row").to_numpy()], dtype=pl.Int64),
+        comparison_row=pl.Series(rows[pairs.get_column("comparison_row").to_numpy()], dtype=pl.Int64),
+    )
+
+
 def matched_comparison(
     frame: Any,
     treatment: str,
@@ -470,10 +833,21 @@ def matched_comparison(
     ``frame``: pandas or polars, one row per person; ``treatment``: 0/1 (or boolean), 1 = treated;
     ``outcome``: binary or numeric, no missing values; ``covariates``: numeric or categorical columns
     known before treatment (missing values are flagged and imputed, never dropped; see
-    :func:`encode_covariates`). Fits the propensity model (:func:`propensity_logit`), matches 1:1 on
-    its logit with replacement within ``caliper`` pooled SDs (:func:`nearest_neighbour_match`), and
-    returns the matched difference (:func:`matched_effect`), the naive difference, the balance table
-    and the match itself.
+    :func:`encode_covariates`).
+
+    ``neighbours="auto"`` runs the fixed sequence of designs (:func:`design_sequence`, with ``exact``
+    as the exact-matching columns of steps 4-9) and uses the first in which every |SMD| after
+    matching is below 0.10, else the one with the smallest largest |SMD| (``poor_balance``): chosen on
+    the characteristics alone, before the outcome is looked at. An integer fixes the design: that many
+    neighbours, exact matching on ``exact`` and ``distance`` (``"logit"`` or ``"mahalanobis"``).
+    With exact matching, comparison people in strata with no treated person are left out before the
+    propensity model (:func:`propensity_logit`) is fitted. Matching is with replacement within
+    ``caliper`` pooled SDs of the logit; people tied at the M-th distance share the match, so the
+    same data always give the same answer, whatever the row order.
+
+    Returns the matched difference (:func:`matched_effect`, Abadie-Imbens variance with the
+    conditional variance from matching within the comparison group), the bias-adjusted difference,
+    the E-values of a 0/1 outcome, the naive difference, the balance table, the design and the match.
     """
     df = _to_polars(frame)
     t_col = df.get_column(treatment)
@@ -484,30 +858,75 @@ def matched_comparison(
     if y_col.null_count():
         raise ValueError(f"outcome column {outcome!r} has missing values")
     y = y_col.cast(pl.Float64).to_numpy()
+    exact_cols = tuple(exact or ())
+    if neighbours == "auto":
+        designs = design_sequence(exact_cols)
+    else:
+        if isinstance(neighbours, str) or int(neighbours) < 1:
+            raise ValueError(f"neighbours must be 'auto' or a whole number of at least 1, not {neighbours!r}")
+        if distance not in ("logit", "mahalanobis"):
+            raise ValueError(f"distance must be 'logit' or 'mahalanobis', not {distance!r}")
+        stage = 3 if distance == "mahalanobis" else 2 if exact_cols else 1
+        designs = [Design(int(neighbours), exact_cols, distance, 0, stage)]
     x, dropped = encode_covariates(df, covariates)
-    n_t, n_c = int(treated.sum()), int((~treated).sum())
+    used = tuple(c for c in covariates if c not in dropped)
+    n, n_t, n_c = df.height, int(treated.sum()), int((~treated).sum())
     mt, mc, naive = naive_difference(y, treated)
     if n_t == 0 or n_c == 0:
-        pairs = nearest_neighbour_match(np.zeros(df.height), treated, 0.0)
-        w = np.zeros(df.height)
+        w = np.zeros(n)
         return MatchedComparison(
             None, None, None, None, n_t, 0, 0, n_c, None, None, naive, mt, mc,
-            balance_table(x, treated, w), pairs, w, np.zeros(df.height), None, "none",
-            tuple(c for c in covariates if c not in dropped), dropped,
+            balance_table(x, treated, w), pl.DataFrame(schema=PAIR_SCHEMA), w, np.full(n, np.nan), None, "none",
+            used, dropped, design=designs[0], treated_mask=treated,
         )
-    logit, model = propensity_logit(x, treated)
-    width = caliper_width(logit, treated, caliper)
-    pairs = nearest_neighbour_match(logit, treated, width)
-    w = match_weights(pairs, df.height)
-    eff = matched_effect(y, pairs)
-    return MatchedComparison(
-        effect=eff.estimate, ci_low=eff.ci_low, ci_high=eff.ci_high, p_value=eff.p_value,
-        n_treated=n_t, n_matched_treated=pairs.height,
-        n_matched_comparison=int(pairs.get_column("comparison_row").n_unique()) if pairs.height else 0,
-        n_comparison_pool=n_c, treated_mean=eff.treated_mean, comparison_mean=eff.comparison_mean,
-        naive_effect=naive, naive_treated_mean=mt, naive_comparison_mean=mc,
-        balance=balance_table(x, treated, w), pairs=pairs, weights=w, logit=logit, caliper_width=width,
-        model=model, covariates_used=tuple(c for c in covariates if c not in dropped), dropped_covariates=dropped,
+    x_np = x.to_numpy().astype(float) if x.width else np.zeros((n, 0))
+    strata = strata_codes(df, exact_cols) if exact_cols else None
+    contexts: dict[tuple[str, ...], _Context] = {}
+    tried: list[tuple[Design, _Context, pl.DataFrame, np.ndarray, pl.DataFrame, float]] = []
+    for design in designs:
+        if design.exact not in contexts:
+            contexts[design.exact] = _context(x, treated, strata if design.exact else None, caliper)
+        ctx = contexts[design.exact]
+        pairs = _design_pairs(ctx, design, x_np, treated)
+        w = match_weights(pairs, n)
+        balance = balance_table(x, treated, w)
+        worst = _worst_after(balance)
+        tried.append((design, ctx, pairs, w, balance, worst))
+        if worst < BALANCE_LIMIT:
+            break
+    best = next((t for t in tried if t[5] < BALANCE_LIMIT), None) or min(tried, key=lambda t: t[5])
+    design, ctx, pairs, w, balance, worst = best
+    design = replace(design, balanced=worst < BALANCE_LIMIT, max_abs_smd=worst if math.isfinite(worst) else None,
+                     pool=int((~treated[ctx.rows]).sum()))
+    designs_tried = pl.DataFrame(
+        [{"step": d.step, "stage": d.stage, "neighbours": d.neighbours, "exact": ", ".join(d.exact),
+          "distance": d.distance, "n_matched_treated": int(np.unique(p.get_column("treated_row").to_numpy()).size),
+          "max_abs_smd": wst if math.isfinite(wst) else None, "balanced": wst < BALANCE_LIMIT,
+          "used": d.step == design.step} for d, _, p, _, _, wst in tried],
+        schema={"step": pl.Int64, "stage": pl.Int64, "neighbours": pl.Int64, "exact": pl.String, "distance": pl.String,
+                "n_matched_treated": pl.Int64, "max_abs_smd": pl.Float64, "balanced": pl.Boolean, "used": pl.Boolean},
+    )
+    comparison_used = np.flatnonzero(~treated & (w > 0))
+    pool_rows = ctx.rows[~treated[ctx.rows]]
+    within = within_group_neighbours(ctx.logit, comparison_used, pool_rows,
+                                     max(design.neighbours, MIN_VARIANCE_NEIGHBOURS), ctx.strata)
+    result = MatchedComparison(
+        effect=None, ci_low=None, ci_high=None, p_value=None, n_treated=n_t,
+        n_matched_treated=int(np.unique(pairs.get_column("treated_row").to_numpy()).size),
+        n_matched_comparison=int(comparison_used.size), n_comparison_pool=n_c, treated_mean=None,
+        comparison_mean=None, naive_effect=naive, naive_treated_mean=mt, naive_comparison_mean=mc,
+        balance=balance, pairs=pairs, weights=w, logit=ctx.logit, caliper_width=ctx.width, model=ctx.model,
+        covariates_used=used, dropped_covariates=dropped, design=design, designs_tried=designs_tried,
+        within_neighbours=within, covariate_matrix=x_np, treated_mask=treated,
+    )
+    plain, adjusted = outcome_effects(result, y)
+    binary = bool(np.isin(y, (0.0, 1.0)).all())
+    e, e_ci = e_values(plain.treated_mean, plain.comparison_mean, plain.ci_low, plain.ci_high) if binary else (None, None)
+    return replace(
+        result, effect=plain.estimate, ci_low=plain.ci_low, ci_high=plain.ci_high, p_value=plain.p_value,
+        treated_mean=plain.treated_mean, comparison_mean=plain.comparison_mean,
+        adjusted_effect=adjusted.estimate, adjusted_ci_low=adjusted.ci_low, adjusted_ci_high=adjusted.ci_high,
+        adjusted_p_value=adjusted.p_value, e_value=e, e_value_ci=e_ci,
     )
 
 
@@ -520,38 +939,79 @@ def _interventions_of(extract: Extract, programme: str) -> pl.LazyFrame:
     )
 
 
-def programme_treatment(
-    extract: Extract, members: pl.DataFrame, programme: str, follow_up_months: int = 12
+def intervention_members(
+    extract: Extract, programme: str, start: dt.date, end: dt.date,
+    follow_up_months: int = 12, waiting_months: int = 6,
 ) -> pl.DataFrame:
-    """``treated`` for ISSP or restorative justice: True, False (comparison pool) or null (neither).
+    """The cohort of ``start..end`` at each member's evaluation index event for an intervention
+    programme (ISSP, restorative_justice or any other programme code of the interventions table),
+    with ``treated``: True, False (comparison pool) or null (neither), and their reoffending.
 
-    Treated: the member starts the programme 0 to 90 days after the index date (a start on the index
-    date itself counts: ISSP begins with the order). Comparison pool: no start of it at any time from
-    365 days before the index date to the end of follow-up (index date + F months). Members with a
-    start only elsewhere in that window (or further back/forward than 90 days) are in neither group.
+    METHODS.md, decided at the end of the 90-day treatment window: a member's evaluation index event
+    is the earliest index event in the period (aged 10 to 17 on it) that falls 0 to 90 days before a
+    start of the programme (treated); for everyone else it is their earliest index event in the
+    period (the cohort rule: earliest index date, then highest gravity, then smallest offence_id).
+    Comparison pool: no start from 365 days before the index date to 90 days after it; a later
+    start leaves them in the pool. Anyone with a start in the 365 days before their evaluation
+    index date (days -365 to -1) is in neither group, treated or not. Adds ``reoffences``,
+    ``reoffended``, ``days_to_first_reoffence`` as :func:`yot.cohort.reoffending` does.
     """
-    starts = (
-        _interventions_of(extract, programme)
-        .join(members.lazy().select("person_id", "index_date"), on="person_id", how="inner")
-        .with_columns(days=(pl.col("start_date") - pl.col("index_date")).dt.total_days())
+    from yot.cohort import age_band, index_events, reoffences
+
+    check_period(start, end)
+    people = extract.people.lazy().select("person_id", "date_of_birth", "sex", "ethnicity", "yot")
+    events = (
+        index_events(extract.offences)
+        .filter(pl.col("index_date").is_between(start, end, closed="both"))
+        .join(people, on="person_id", how="inner")
+        .with_columns(age=age_at(pl.col("date_of_birth"), pl.col("index_date")))
+        .filter(pl.col("age").is_between(10, 17))
+    )
+    starts = _interventions_of(extract, programme)
+    days = (pl.col("start_date") - pl.col("index_date")).dt.total_days()
+    anchored = (
+        events.select("person_id", "offence_id", "index_date")
+        .join(starts, on="person_id", how="inner")
+        .filter(days.is_between(0, START_WINDOW_DAYS))
+        .select("person_id", "offence_id").unique()
+        .with_columns(_anchored=pl.lit(True))
+    )
+    members = (
+        events.join(anchored, on=["person_id", "offence_id"], how="left")
+        .with_columns(_anchored=pl.col("_anchored").fill_null(False))
+        .sort(["person_id", "_anchored", "index_date", "gravity", "offence_id"],
+              descending=[False, True, False, True, False])
+        .unique(subset="person_id", keep="first", maintain_order=True)
+        .with_columns(age_band=age_band(pl.col("age")))
+    )
+    before = (
+        members.select("person_id", "index_date")
+        .join(starts, on="person_id", how="inner")
+        .filter(days.is_between(-LOOKBACK_DAYS, -1))
+        .select("person_id").unique()
+        .with_columns(_before=pl.lit(True))
+    )
+    members = (
+        members.join(before, on="person_id", how="left")
+        .with_columns(treated=pl.when(pl.col("_before").fill_null(False)).then(None)
+                      .otherwise(pl.col("_anchored")))
+        .select(*MEMBER_COLUMNS, "treated")
+        .collect()
+    )
+    per_person = (
+        reoffences(extract, members.lazy(), follow_up_months, waiting_months)
         .group_by("person_id")
-        .agg(
-            in_window=pl.col("days").is_between(0, START_WINDOW_DAYS).any(),
-            near=(
-                (pl.col("days") >= -LOOKBACK_DAYS)
-                & (pl.col("start_date") <= add_months_expr(pl.col("index_date"), follow_up_months))
-            ).any(),
-        )
+        .agg(reoffences=pl.len().cast(pl.Int64), _first=pl.col("offence_date").min())
     )
     return (
-        members.lazy()
-        .join(starts, on="person_id", how="left")
+        members.lazy().join(per_person, on="person_id", how="left")
         .with_columns(
-            treated=pl.when(pl.col("in_window").fill_null(False)).then(True)
-            .when(pl.col("near").fill_null(False)).then(None)
-            .otherwise(False)
+            reoffences=pl.col("reoffences").fill_null(0),
+            reoffended=pl.col("reoffences").fill_null(0) > 0,
+            days_to_first_reoffence=(pl.col("_first") - pl.col("index_date")).dt.total_days(),
         )
-        .drop("in_window", "near")
+        .drop("_first")
+        .sort("person_id")
         .collect()
     )
 
@@ -656,15 +1116,14 @@ def reoffending_population(
     follow_up_months: int = 12, waiting_months: int = 6,
 ) -> pl.DataFrame:
     """One row per cohort member of ``start..end`` in the treated group or the comparison pool of
-    ``programme`` (ISSP, restorative_justice, referral_order), with covariates and outcomes."""
-    members = reoffending(extract, start, end, follow_up_months, waiting_months)
+    ``programme`` (referral_order, or an intervention programme: :func:`intervention_members`), with
+    covariates and outcomes, sorted by person_id (the result does not depend on the order)."""
     if programme == "referral_order":
-        members = referral_order_treatment(members)
+        members = referral_order_treatment(reoffending(extract, start, end, follow_up_months, waiting_months))
     else:
-        members = programme_treatment(extract, members, programme, follow_up_months)
+        members = intervention_members(extract, programme, start, end, follow_up_months, waiting_months)
     members = members.filter(pl.col("treated").is_not_null())
     members = index_covariates(extract, members)
-    # a fixed row order (joins need not keep one), so that the seed alone decides the random tie-breaks
     return reoffending_outcomes(extract, members, follow_up_months, waiting_months).sort("person_id")
 
 
@@ -799,23 +1258,124 @@ def _survival(pop: pl.DataFrame, match: MatchedComparison) -> pl.DataFrame:
     e = pop.get_column("event").cast(pl.Float64).to_numpy()
     frames = []
     if match.pairs.height:
-        tr = match.pairs.get_column("treated_row").to_numpy()
-        cr, k = np.unique(match.pairs.get_column("comparison_row").to_numpy(), return_counts=True)
+        tr, cr = match.matched_treated_rows, match.matched_comparison_rows
         frames.append(kaplan_meier(t[tr], e[tr]).with_columns(group=pl.lit("treated (matched)")))
-        frames.append(kaplan_meier(t[cr], e[cr], k.astype(float)).with_columns(group=pl.lit("matched comparison")))
+        frames.append(kaplan_meier(t[cr], e[cr], match.weights[cr]).with_columns(group=pl.lit("matched comparison")))
     if not frames:
         return pl.DataFrame(schema={"group": pl.String, "day": pl.Float64, "surviving": pl.Float64,
                                     "people": pl.Int64})
     return pl.concat(frames).select("group", "day", "surviving", "people")
 
 
-def _outcome_row(measure: str, y: np.ndarray, treated: np.ndarray, pairs: pl.DataFrame) -> dict[str, Any]:
-    eff = matched_effect(y, pairs)
+def _event_table(time: np.ndarray, event: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, ...]:
+    """At each distinct event time (ascending): the weighted number at risk and of events."""
+    times = np.unique(time[event > 0])
+    order = np.argsort(time, kind="stable")
+    t_sorted, w_sorted = time[order], weights[order]
+    tail = np.r_[np.cumsum(w_sorted[::-1])[::-1], 0.0]  # weight with time >= t_sorted[i]
+    at_risk = tail[np.searchsorted(t_sorted, times, "left")]
+    events = np.bincount(np.searchsorted(times, time[event > 0]), weights=weights[event > 0], minlength=times.size)
+    return times, at_risk, events
+
+
+def km_at(time: np.ndarray, event: np.ndarray, day: float, weights: np.ndarray | None = None) -> tuple[float, float]:
+    """The Kaplan-Meier share without the event by ``day`` (events on or before it) and its Greenwood
+    variance S^2 sum d / (n (n - d)), with weighted counts (``weights``: frequency weights)."""
+    w = np.ones(time.size) if weights is None else weights.astype(float)
+    times, n, d = _event_table(time.astype(float), event.astype(float), w)
+    keep = times <= day
+    n, d = n[keep], d[keep]
+    s = float(np.prod(1 - d / n)) if n.size else 1.0
+    if s <= 0:
+        return 0.0, 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n > d, d / (n * (n - d)), 0.0)
+    return s, s**2 * float(terms.sum())
+
+
+def weighted_logrank(time: np.ndarray, event: np.ndarray, group: np.ndarray, weights: np.ndarray | None = None,
+                     robust: bool = True) -> tuple[float | None, float | None]:
+    """The log-rank test of two groups (``group`` True/False) with case weights: U = sum over event
+    times of (d1 - d n1 / n), weighted counts; chi-square (1 df) = U^2 / V and its p-value.
+
+    ``robust`` (default): V = sum_i (w_i u_i)^2, u_i each person's score residual
+    delta_i (g_i - gbar(T_i)) - (g_i Lambda(T_i) - C(T_i)) (Lambda the pooled Nelson-Aalen hazard,
+    C its g-bar-weighted sum): the variance counts a comparison person used for several treated
+    people once, with its weight (Lin and Wei 1989). Otherwise the usual hypergeometric variance
+    sum d (n1/n) (1 - n1/n) (n - d) / (n - 1) on the weighted counts (equal to statsmodels'
+    ``survdiff`` for unit weights). Nones when there is no event or one group is empty."""
+    t, e, g = time.astype(float), event.astype(float) > 0, group.astype(bool)
+    w = np.ones(t.size) if weights is None else weights.astype(float)
+    if not e.any() or g.all() or not g.any():
+        return None, None
+    times, n, d = _event_table(t, e.astype(float), w)
+    # the treated at risk / with events at every pooled event time
+    t_g = np.sort(t[g])
+    w_g = w[g][np.argsort(t[g], kind="stable")]
+    tail_g = np.r_[np.cumsum(w_g[::-1])[::-1], 0.0]
+    n1 = tail_g[np.searchsorted(t_g, times, "left")]
+    d1 = np.bincount(np.searchsorted(times, t[g & e]), weights=w[g & e], minlength=times.size)
+    gbar = n1 / n
+    u = float(np.sum(d1 - d * gbar))
+    if robust:
+        hazard = d / n
+        cum_h = np.cumsum(hazard)
+        cum_c = np.cumsum(gbar * hazard)
+        upto = np.searchsorted(times, t, "right") - 1  # last event time on or before T_i
+        lam = np.where(upto >= 0, cum_h[np.maximum(upto, 0)], 0.0)
+        cc = np.where(upto >= 0, cum_c[np.maximum(upto, 0)], 0.0)
+        at_own = np.where(e, gbar[np.maximum(upto, 0)], 0.0)
+        resid = np.where(e, g - at_own, 0.0) - (g * lam - cc)
+        var = float(np.sum((w * resid) ** 2))
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = float(np.sum(np.where(n > 1, d * gbar * (1 - gbar) * (n - d) / (n - 1), 0.0)))
+    if var <= 0:
+        return None, None
+    chisq = u**2 / var
+    return float(chisq), float(sps.chi2.sf(chisq, 1))
+
+
+def survival_difference(time: np.ndarray, event: np.ndarray, match: MatchedComparison, day: int = 365
+                        ) -> SurvivalDifference:
+    """Time to the first event on the match: the share of the matched treated and of the matched
+    comparison (weighted by their match weights) without the event by ``day`` (Kaplan-Meier), the
+    difference with a 95% normal interval and p-value, and the weighted log-rank p-value.
+
+    Variance: Greenwood's for each group; the comparison group's, with weights that add up to the
+    number of matched treated people, is multiplied by sum K^2 / sum K (the design effect of the
+    reuse of comparison people: 1 when nobody is reused)."""
+    if match.pairs.height == 0:
+        return SurvivalDifference(day, None, None, None, None, None, None, None)
+    t_rows, c_rows = match.matched_treated_rows, match.matched_comparison_rows
+    k = match.weights[c_rows]
+    t, e = time.astype(float), event.astype(float)
+    s_t, v_t = km_at(t[t_rows], e[t_rows], day)
+    s_c, v_c = km_at(t[c_rows], e[c_rows], day, k)
+    v_c *= float(np.sum(k**2) / np.sum(k))
+    diff = s_t - s_c
+    se = math.sqrt(v_t + v_c)
+    if se > 0:
+        z = float(sps.norm.ppf(0.975))
+        low, high = max(diff - z * se, -1.0), min(diff + z * se, 1.0)
+        p: float | None = float(2 * sps.norm.sf(abs(diff) / se))
+    else:
+        low = high = p = None
+    rows = np.r_[t_rows, c_rows]
+    _, logrank_p = weighted_logrank(t[rows], e[rows], np.r_[np.ones(t_rows.size, bool), np.zeros(c_rows.size, bool)],
+                                    np.r_[np.ones(t_rows.size), k])
+    return SurvivalDifference(day, s_t, s_c, diff, low, high, p, logrank_p)
+
+
+def _outcome_row(measure: str, y: np.ndarray, treated: np.ndarray, match: MatchedComparison) -> dict[str, Any]:
+    plain, adjusted = outcome_effects(match, y)
     mt, mc, naive = naive_difference(y, treated)
     return {
-        "measure": measure, "treated": eff.treated_mean, "comparison": eff.comparison_mean,
-        "difference": eff.estimate, "ci_low": eff.ci_low, "ci_high": eff.ci_high, "p_value": eff.p_value,
+        "measure": measure, "treated": plain.treated_mean, "comparison": plain.comparison_mean,
+        "difference": plain.estimate, "ci_low": plain.ci_low, "ci_high": plain.ci_high, "p_value": plain.p_value,
         "naive_treated": mt, "naive_comparison": mc, "naive_difference": naive,
+        "adjusted_difference": adjusted.estimate, "adjusted_ci_low": adjusted.ci_low,
+        "adjusted_ci_high": adjusted.ci_high, "adjusted_p_value": adjusted.p_value,
     }
 
 
@@ -862,16 +1422,27 @@ def evaluate_programme(
     neighbours: int | str = "auto",
     extract_date: dt.date | None = None,
 ) -> ProgrammeEvaluation:
-    """Evaluate ``programme`` (ISSP, referral_order, restorative_justice, YISP) over ``start..end``.
+    """Evaluate ``programme`` over ``start..end``: YISP, referral_order, or any intervention
+    programme code of the interventions table (ISSP, restorative_justice, ETE, fire_setters,
+    PPO_prevent_deter, ...: :func:`intervention_members`).
 
     Builds the treated group and comparison pool (METHODS.md definitions), matches on the
-    characteristics known at the index (referral) date, and estimates on the one match: one-year
-    binary reoffending (YISP: first-time entry), and for the reoffending programmes also frequency
-    and custody; the Kaplan-Meier curves; the naive comparison; the treated group's before/after.
+    characteristics known at the index (referral) date with the design sequence (exact matching on
+    tier for the reoffending programmes; :func:`matched_comparison`), and estimates on the one match:
+    one-year binary reoffending (YISP: first-time entry), and for the reoffending programmes also
+    frequency and custody, each with the bias-adjusted difference beside it; time to the first event
+    (Kaplan-Meier curves, the difference at 365 days, the weighted log-rank test); the naive
+    comparison; the treated group's before/after. ``seed`` is accepted for old callers and has no
+    effect (ties share the match). ``extract_date``: the day the figures are as at (default: the
+    extract's, :func:`yot.cohort.default_extract_date`); ``complete`` says whether the follow-up and
+    waiting period after ``end`` are over by then.
     """
-    if programme not in PROGRAMMES:
-        raise ValueError(f"unknown programme {programme!r}; one of {PROGRAMMES}")
+    del seed  # no effect: tied comparison people share the match
+    if programme != "referral_order" and programme not in CONTRACT_PROGRAMMES:
+        raise ValueError(f"unknown programme {programme!r}; referral_order or one of {CONTRACT_PROGRAMMES}")
+    check_period(start, end)
     notes: list[str] = []
+    exact: tuple[str, ...] = ()
     if programme == "YISP":
         pop = yisp_population(extract, start, end, follow_up_months, waiting_months)
         covariates = list(YISP_COVARIATES)
@@ -882,6 +1453,7 @@ def evaluate_programme(
     else:
         pop = reoffending_population(extract, programme, start, end, follow_up_months, waiting_months)
         covariates = list(REOFFENDING_COVARIATES)
+        exact = ("tier",)
         if programme == "referral_order":
             covariates.remove("tier")
             notes.append("Tier is left out of the model: every treated young person is first_tier by "
@@ -894,24 +1466,26 @@ def evaluate_programme(
         outcome = "reoffending"
     main_col = measures[0][1]
     pop = pop.with_columns(pl.col(main_col).cast(pl.Float64).alias("_y"))
-    del seed  # accepted for old callers; no effect: tied comparison people share the match
-    match = matched_comparison(pop, "treated", "_y", covariates, caliper=caliper, neighbours=neighbours)
+    match = matched_comparison(pop, "treated", "_y", covariates, caliper=caliper, neighbours=neighbours, exact=exact)
     pop = pop.drop("_y")
     if match.dropped_covariates:
         notes.append("Left out as the same for everyone evaluated: " + ", ".join(match.dropped_covariates) + ".")
     if match.model == "ridge":
         notes.append("The propensity model needed a lightly penalised fit (separation or too few people).")
     treated = pop.get_column("treated").to_numpy().astype(bool)
-    rows = [_outcome_row(m, pop.get_column(c).cast(pl.Float64).to_numpy(), treated, match.pairs) for m, c in measures]
-    outcomes = pl.DataFrame(rows, schema={"measure": pl.String, **{c: pl.Float64 for c in (
-        "treated", "comparison", "difference", "ci_low", "ci_high", "p_value",
-        "naive_treated", "naive_comparison", "naive_difference")}})
-    before_after = None if programme == "YISP" else before_after_change(
-        pop, match.pairs.get_column("treated_row").to_numpy())
+    rows = [_outcome_row(m, pop.get_column(c).cast(pl.Float64).to_numpy(), treated, match) for m, c in measures]
+    outcomes = pl.DataFrame(rows, schema={"measure": pl.String, **{c: pl.Float64 for c in OUTCOME_COLUMNS}})
+    before_after = None if programme == "YISP" else before_after_change(pop, match.matched_treated_rows)
+    day = SURVIVAL_DAY if follow_up_months >= 12 else int(follow_up_months * 365.25 / 12)
+    time_to = survival_difference(pop.get_column("time_days").cast(pl.Float64).to_numpy(),
+                                  pop.get_column("event").cast(pl.Float64).to_numpy(), match, day)
+    as_at = extract_date if extract_date is not None else default_extract_date(extract)
     return ProgrammeEvaluation(
         programme=programme, start=start, end=end, follow_up_months=follow_up_months,
         waiting_months=waiting_months, outcome=outcome, match=match, outcomes=outcomes,
         before_after=before_after, survival=_survival(pop, match), population=pop, notes=tuple(notes),
+        time_to_reoffence=time_to, extract_date=as_at,
+        complete=is_complete(end, as_at, follow_up_months, waiting_months),
     )
 
 

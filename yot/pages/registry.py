@@ -47,8 +47,20 @@ def _data_quality(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
 
 def _cohorts(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
     r = suite.reoffending
+    if r.period == "quarter":  # one page per quarterly cohort of each year
+        return [(f"reoffending_cohort_{year}_q{q}", f"Proven reoffending: the {period_name(r.period, year, q)} cohort",
+                 {**_reoffending(suite), "cohort_year": year, "cohort_quarter": q})
+                for year in r.cohort_years for q in (1, 2, 3, 4)]
+    extra = {"annual_from_quarters": True} if r.annual_from_quarters else {}
     return [(f"reoffending_cohort_{year}", f"Proven reoffending: the {period_name(r.period, year)} cohort",
-             {**_reoffending(suite), "cohort_year": year}) for year in r.cohort_years]
+             {**_reoffending(suite), "cohort_year": year, **extra}) for year in r.cohort_years]
+
+
+def _tracker(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
+    t, r = suite.tracker, suite.reoffending
+    return [("tracker", "Live tracker: where the recent cohorts are heading",
+             {"period": t.period, "recent": t.recent, "earlier": t.earlier, "follow_up_months": r.follow_up_months,
+              "waiting_months": r.waiting_months})]
 
 
 def _targets(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
@@ -105,6 +117,7 @@ def _evaluation_comparison(suite: Suite) -> list[tuple[str, str, dict[str, Any]]
 REGISTRY: tuple[PageKind, ...] = (
     PageKind("data_quality", "data_quality.ipynb", "About the data", _data_quality),
     PageKind("targets", "targets.ipynb", "Theme 1 targets", _targets),
+    PageKind("tracker", "tracker.ipynb", "Where we are now and how we compare", _tracker),
     PageKind("cohort", "reoffending_cohort.ipynb", "Proven reoffending, one cohort at a time", _cohorts),
     PageKind("first_time_entrants", "first_time_entrants.ipynb", "Theme 1 targets", _first_time_entrants),
     PageKind("substance_misuse", "substance_misuse.ipynb", "Theme 1 targets", _substance_misuse),
