@@ -16,10 +16,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from yot.contract import PROGRAMMES as CONTRACT_PROGRAMMES
+
 
 Period = Literal["calendar", "financial", "october_december", "quarter"]
 Mode = Literal["relative", "points"]
 Programme = Literal["ISSP", "referral_order", "restorative_justice", "YISP"]
+"""The four programmes evaluated by default."""
+EvaluatedProgramme = Literal[("referral_order", *CONTRACT_PROGRAMMES)]  # type: ignore[valid-type]
+"""What an evaluation may name: referral_order, or any programme code of the interventions table."""
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
@@ -142,12 +147,16 @@ class SubstanceMisuse(_Section):
 class Evaluation(_Section):
     """Matched-comparison programme evaluations (METHODS.md: Programme evaluation)."""
 
-    programmes: list[Programme] = Field(min_length=1)
+    programmes: list[EvaluatedProgramme] = Field(min_length=1)
+    """referral_order, YISP, or any programme code of the interventions table (ISSP, restorative_justice,
+    ETE, fire_setters, PPO_prevent_deter, ...: evaluated with the ISSP design)."""
     start: dt.date
     end: dt.date
     follow_up_months: int = Field(12, ge=1, le=120)
     waiting_months: int = Field(6, ge=0, le=60)
     seed: int = 0
+    """Ignored (accepted so older suite files still load): tied comparison people share the match, so
+    there is no random tie-break and the same data always give the same answer."""
     caliper: float = Field(0.2, gt=0, le=5)
 
     @field_validator("programmes")
