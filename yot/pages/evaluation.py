@@ -41,7 +41,8 @@ MIN_TREATED = 60
 BALANCE_LIMIT = 0.10
 """Balance is acceptable when every |SMD| after matching is below this."""
 SURVIVAL_DAY = 365
-FINDING_ORDER = 30
+FINDING_ORDER = 32
+"""After the comparison page's finding (30), which speaks for every programme at once."""
 
 # engine measure names (old and new) -> the page's outcome codes (yot.labels "outcome_measure")
 _MEASURE_CODES = {
@@ -171,104 +172,71 @@ def _max_abs(balance: pl.DataFrame, col: str) -> float | None:
     return float(values.max()) if values.len() else None  # type: ignore[arg-type]
 
 
-def _get(obj: Any, *names: str) -> Any:
-    """The first attribute (or mapping key) of ``obj`` that exists among ``names``, else None."""
-    for name in names:
-        if isinstance(obj, Mapping) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return None
-
-
 def _float(value: Any) -> float | None:
     if value is None:
         return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
+    v = float(value)
     return None if math.isnan(v) else v
 
 
 def _design_of(match: Any) -> dict[str, Any]:
-    """The matching design the engine used, as a plain mapping (``neighbours``, ``exact``, ``distance``)."""
-    design = _get(match, "design")
-    if design is None:
+    """The matching design the engine used (``yot.evaluate.Design``) as a plain mapping: ``neighbours``,
+    ``exact``, ``distance`` and the rest of its fields."""
+    if match.design is None:
         return {"neighbours": 1, "exact": (), "distance": "logit"}
-    if dataclasses.is_dataclass(design) and not isinstance(design, type):
-        design = dataclasses.asdict(design)
-    if not isinstance(design, Mapping):
-        return {"neighbours": 1, "exact": (), "distance": "logit", "text": str(design)}
-    return dict(design)
+    return dataclasses.asdict(match.design)
 
 
 def figures(ev: Any) -> Figures:
     """Read a :class:`yot.evaluate.ProgrammeEvaluation` once into the page's :class:`Figures`.
 
     Counts of people come from the match weights (a row is in the match when its weight is above 0),
-    so they count distinct people whatever the number of neighbours and shared ties."""
+    so they count distinct people whatever the number of neighbours and shared ties. The counts of
+    people with each outcome are what the tables' suppression rests on."""
     m = ev.match
     pop: pl.DataFrame = ev.population
     treated = pop.get_column("treated").cast(pl.Boolean).to_numpy() if pop.height else np.zeros(0, bool)
     weights = np.asarray(m.weights, float) if pop.height else np.zeros(0)
     used_t = treated & (weights > 0)
     used_c = ~treated & (weights > 0)
-    primary_code = "first_time_entrant" if ev.outcome == "first_time_entrant" else "reoffended"
     rows = []
     for r in ev.outcomes.iter_rows(named=True):
         code = _MEASURE_CODES.get(str(r["measure"]), str(r["measure"]))
-        col = "reoffended" if code == "reoffences" else code
-        y = (pop.get_column(col).cast(pl.Float64).fill_null(0).to_numpy() > 0) if col in pop.columns and pop.height \
-            else np.zeros(pop.height, bool)
+        col = "reoffended" if code == "reoffences" else code  # the frequency rests on who reoffended
+        y = pop.get_column(col).cast(pl.Float64).fill_null(0).to_numpy() > 0
         rows.append(OutcomeFigures(
-            code=code, treated=_float(r.get("treated")), comparison=_float(r.get("comparison")),
-            difference=_float(r.get("difference")), ci_low=_float(r.get("ci_low")), ci_high=_float(r.get("ci_high")),
-            p_value=_float(r.get("p_value")),
-            adjusted=_float(r.get("adjusted_difference", r.get("adjusted_effect"))),
+            code=code, treated=_float(r["treated"]), comparison=_float(r["comparison"]),
+            difference=_float(r["difference"]), ci_low=_float(r["ci_low"]), ci_high=_float(r["ci_high"]),
+            p_value=_float(r["p_value"]), adjusted=_float(r.get("adjusted_difference")),
             adjusted_low=_float(r.get("adjusted_ci_low")), adjusted_high=_float(r.get("adjusted_ci_high")),
             adjusted_p=_float(r.get("adjusted_p_value")),
             treated_with=int((y & used_t).sum()), comparison_with=int((y & used_c).sum()),
-            naive_treated=_float(r.get("naive_treated")), naive_comparison=_float(r.get("naive_comparison")),
-            naive_difference=_float(r.get("naive_difference")),
+            naive_treated=_float(r["naive_treated"]), naive_comparison=_float(r["naive_comparison"]),
+            naive_difference=_float(r["naive_difference"]),
             naive_treated_with=int((y & treated).sum()), pool_with=int((y & ~treated).sum()),
         ))
-    if rows and rows[0].adjusted is None and _get(m, "adjusted_effect") is not None:  # on the match only
-        rows[0] = dataclasses.replace(rows[0], adjusted=_float(m.adjusted_effect),
-                                      adjusted_low=_float(_get(m, "adjusted_ci_low")),
-                                      adjusted_high=_float(_get(m, "adjusted_ci_high")),
-                                      adjusted_p=_float(_get(m, "adjusted_p_value")))
     before_after = None
     if ev.before_after is not None and pop.height:
         t = pop.filter(pl.Series(used_t))
-        with_ = {"reoffended (any offence)": (_any(t, "reoffended_before"), _any(t, "reoffended")),
-                 "offences per young person": (_any(t, "reoffended_before"), _any(t, "reoffended"))}
-        before_after = ev.before_after.with_columns(
-            before_with=pl.Series([with_.get(k, (0, 0))[0] for k in ev.before_after["measure"]], dtype=pl.Int64),
-            after_with=pl.Series([with_.get(k, (0, 0))[1] for k in ev.before_after["measure"]], dtype=pl.Int64))
-    surv = _get(ev, "time_to_reoffence")
+        before_with, after_with = _any(t, "reoffended_before"), _any(t, "reoffended")
+        before_after = ev.before_after.with_columns(before_with=pl.lit(before_with, pl.Int64),
+                                                    after_with=pl.lit(after_with, pl.Int64))
+    surv = ev.time_to_reoffence
     difference = None
-    if surv is not None:
-        d = (_float(_get(surv, "difference")), _float(_get(surv, "ci_low")), _float(_get(surv, "ci_high")))
-        difference = d if all(v is not None for v in d) else None  # type: ignore[assignment]
-    engine_dated = _get(ev, "extract_date") is not None  # the engine worked out completeness itself
-    logrank = _float(_get(surv, "logrank_p_value")) if surv is not None else None
+    if surv is not None and None not in (surv.difference, surv.ci_low, surv.ci_high):
+        difference = (float(surv.difference), float(surv.ci_low), float(surv.ci_high))
     return Figures(
-        programme=ev.programme, outcome=primary_code, start=ev.start, end=ev.end,
-        follow_up_months=ev.follow_up_months, waiting_months=ev.waiting_months,
+        programme=ev.programme, outcome="first_time_entrant" if ev.outcome == "first_time_entrant" else "reoffended",
+        start=ev.start, end=ev.end, follow_up_months=ev.follow_up_months, waiting_months=ev.waiting_months,
         n_treated=int(m.n_treated), n_pool=int(m.n_comparison_pool),
         n_matched_treated=int(used_t.sum()), n_comparison_used=int(used_c.sum()), outcomes=tuple(rows),
-        balance=m.balance, design=_design_of(m), caliper=float(_get(ev, "caliper") or 0.2),
-        before_after=before_after, survival=ev.survival, survival_difference=difference, logrank_p=logrank,
-        e_value=_first(_float(_get(m, "e_value")), _float(_get(ev, "e_value"))),
-        e_value_ci=_first(_float(_get(m, "e_value_ci")), _float(_get(ev, "e_value_ci"))),
-        dropped=tuple(m.dropped_covariates), penalised=getattr(m, "model", "") == "ridge",
-        complete=bool(ev.complete) if engine_dated else None,
+        balance=m.balance, design=_design_of(m), before_after=before_after, survival=ev.survival,
+        survival_difference=difference, logrank_p=None if surv is None else _float(surv.logrank_p_value),
+        e_value=_float(m.e_value), e_value_ci=_float(m.e_value_ci),
+        dropped=tuple(m.dropped_covariates), penalised=m.model == "ridge",
+        # the engine says whether the period is complete when it knew the extract date
+        complete=bool(ev.complete) if ev.extract_date is not None else None,
     )
-
-
-def _first(*values: float | None) -> float | None:
-    return next((v for v in values if v is not None), None)
 
 
 def _any(frame: pl.DataFrame, col: str) -> int:
@@ -284,8 +252,8 @@ def short_name(programme: str) -> str:
 
 
 def question_name(programme: str) -> str:
-    """The programme in "Does ... work?": ISSP, a referral order, restorative justice, a YISP."""
-    return {"referral_order": "a referral order", "YISP": "a YISP", "restorative_justice": "restorative justice"}.get(
+    """The programme in "Does ... work?": ISSP, a referral order, restorative justice, YISP."""
+    return {"referral_order": "a referral order", "YISP": "YISP", "restorative_justice": "restorative justice"}.get(
         programme, short_name(programme))
 
 

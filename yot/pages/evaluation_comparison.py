@@ -24,7 +24,7 @@ from yot.pages.model import Chart, Column, Page, SavedPage, Section, Table, Text
 from yot.pages.words import and_list, count_words
 
 ALPHA = 0.05
-FINDING_ORDER = 31
+FINDING_ORDER = 30
 
 
 class Params(PageParams):
