@@ -15,8 +15,16 @@ from yot.extract import Extract
 from yot.labels import status_key
 from yot.pages.base import PageParams, as_at_date, is_synthetic, settings
 from yot.pages.model import Page, Section, Text
-from yot.pages.verdict_tables import findings, index_rows, sentences, trajectory_chart, verdict_table
-from yot.pages.verdict_words import figure, signed_percent, trend_sentence
+from yot.pages.verdict_tables import (
+    findings,
+    index_rows,
+    sentences,
+    trajectory_chart,
+    trend_hidden,
+    trend_words,
+    verdict_table,
+)
+from yot.pages.verdict_words import figure, signed_percent
 from yot.pages.words import and_list
 from yot.params import Mode, Period
 from yot.verdicts import FINAL_AFTER_MONTHS, Verdict, fte_verdicts, trend
@@ -104,7 +112,7 @@ def build(extract: Extract, params: Params) -> Page:
         subtitle=f"Young people aged 10 to 17 proven to have offended for the first time, {years} "
                  f"({period_description(params.period)}), against the target of {_aim(params)}",
         as_at=as_at, yot=params.yot_name, synthetic=synthetic, provisional=False,
-        answer=Text(trend_sentence(found), "answer"), banners=tuple(banners), sections=tuple(sections), threshold=t,
+        answer=Text(trend_words(found, trend_hidden(verdict_t, rows)), "answer"), banners=tuple(banners), sections=tuple(sections), threshold=t,
         settings=settings(params, as_at, ("Target", _aim(params) + f" ({params.target_mode}, spread evenly)"),
                           ("Baseline", f"{period_name(params.period, params.baseline_year)}, from the extract"),
                           ("Rated", f"only years that ended at least {FINAL_AFTER_MONTHS} months before the extract "

@@ -11,8 +11,16 @@ from yot.extract import Extract
 from yot.labels import status_key
 from yot.pages.base import PageParams, as_at_date, is_synthetic, settings
 from yot.pages.model import Page, Section, Text
-from yot.pages.verdict_tables import findings, index_rows, sentences, trajectory_chart, verdict_table
-from yot.pages.verdict_words import figure, signed_percent, trend_sentence
+from yot.pages.verdict_tables import (
+    findings,
+    index_rows,
+    sentences,
+    trajectory_chart,
+    trend_hidden,
+    trend_words,
+    verdict_table,
+)
+from yot.pages.verdict_words import figure, signed_percent
 from yot.pages.words import and_list
 from yot.params import Mode, Period
 from yot.verdicts import FINAL_AFTER_MONTHS, TargetPath, Verdict, substance_verdicts, trend
@@ -71,7 +79,7 @@ def _part(name: str, title: str, what: str, rows: list[Verdict], t: int, source:
     years = f"{rows[0].period} to {rows[-1].period}"
     table_ = verdict_table(f"{name}_target_verdicts", f"{title}: the verdict of each year, {years}", rows, t)
     section = Section(title, (
-        Text(trend_sentence(found), "finding"),
+        Text(trend_words(found, trend_hidden(table_, rows)), "finding"),
         Text(f"The target: {aim} from the baseline."),
         baseline_words(rows, what), table_,
         trajectory_chart(f"{name}_trajectory", f"{title} against the target path", table_, rows, source,
@@ -106,7 +114,8 @@ def build(extract: Extract, params: Params) -> Page:
             f"extract date, so late records may still change the figures: not rated. Final in an extract dated "
             f"{add_months(last, FINAL_AFTER_MONTHS):%-d %B %Y} or later.", "warning"))
     sections = [s_section, i_section, Section("How to read the status", (Text(status_key(), "note"),), "status")]
-    answer = Text(trend_sentence(s_trend) + " " + trend_sentence(i_trend), "answer")
+    answer = Text(trend_words(s_trend, trend_hidden(s_table, starts)) + " "
+                  + trend_words(i_trend, trend_hidden(i_table, improvement)), "answer")
     years = sorted({r.year for r in rows})
     return Page(
         name=params.page_name, kind="substance_misuse", title="Substance misuse: are we on track?",

@@ -24,10 +24,12 @@ from yot.pages.verdict_tables import (
     sentences,
     shown,
     trajectory_chart,
+    trend_hidden,
     trend_table,
+    trend_words,
     verdict_table,
 )
-from yot.pages.verdict_words import figure, signed_percent, trend_sentence, verdict_sentence
+from yot.pages.verdict_words import figure, signed_percent, verdict_sentence
 from yot.pages.words import and_list
 from yot.params import Mode, Period
 from yot.verdicts import Trend, Verdict, reoffending_verdicts, trends
@@ -120,6 +122,12 @@ def build(extract: Extract, params: Params) -> Page:
     years = f"{overall[0].period} to {overall[-1].period}"
     table_all = verdict_table("reoffending_target_verdicts", f"Reoffending target: the verdict of each cohort, {years}",
                               overall, t)
+    table_tier = (verdict_table("reoffending_target_verdicts_by_tier",
+                                f"Reoffending target by tier: the verdict of each cohort, {years}", by_tier, t,
+                                by_tier=True) if by_tier else None)
+    hidden = {None: trend_hidden(table_all, overall)}
+    for tier in dict.fromkeys(r.tier for r in by_tier):
+        hidden[tier] = trend_hidden(table_tier, by_tier, tier)  # type: ignore[arg-type]
     provisional = [r for r in overall if r.status == "provisional"]
     banners = []
     if provisional:
@@ -136,7 +144,7 @@ def build(extract: Extract, params: Params) -> Page:
                  "95% interval. It is the main answer: one year's change at a YOT's size is smaller than a single "
                  "cohort can show reliably."),
             trend_table("reoffending_target_trends", "Reoffending: average change a year across the final cohorts",
-                        found, t),
+                        [(x, hidden[x.tier]) for x in found], t),
         ), "trend"),
         Section("The verdict of each cohort", (
             baseline_words(rows, params), table_all,
@@ -148,10 +156,7 @@ def build(extract: Extract, params: Params) -> Page:
         ), "trajectory"),
         Section("What each cohort shows", tuple(sentences(table_all, overall)), "words"),
     ]
-    if by_tier:
-        table_tier = verdict_table("reoffending_target_verdicts_by_tier",
-                                   f"Reoffending target by tier: the verdict of each cohort, {years}", by_tier, t,
-                                   by_tier=True)
+    if table_tier is not None:
         tier_trends = [x for x in found if x.tier is not None]
         latest = []
         for tier in dict.fromkeys(r.tier for r in by_tier):
@@ -161,7 +166,7 @@ def build(extract: Extract, params: Params) -> Page:
                 latest.append(Text(verdict_sentence(r, shown(table_tier, idx[-1]))))
         sections.append(Section("By tier", (
             tier_baseline_words(by_tier, params),
-            *(Text(trend_sentence(x)) for x in tier_trends),
+            *(Text(trend_words(x, hidden[x.tier])) for x in tier_trends),
             table_tier,
             trajectory_chart("reoffending_trajectory_by_tier", "Reoffending rate by tier against each target path",
                              table_tier, by_tier, source, y_label=f"Reoffended within {params.follow_up_months} months (%)",
@@ -179,7 +184,7 @@ def build(extract: Extract, params: Params) -> Page:
         subtitle=f"Proven reoffending of each cohort, {years} ({period_description(params.period)}), against {aim} "
                  f"from the {period_name(params.period, params.baseline_year)} baseline",
         as_at=as_at, yot=params.yot_name, synthetic=synthetic, provisional=False,
-        answer=Text(trend_sentence(main), "answer"), banners=tuple(banners), sections=tuple(sections), threshold=t,
+        answer=Text(trend_words(main, hidden[None]), "answer"), banners=tuple(banners), sections=tuple(sections), threshold=t,
         settings=settings(params, as_at,
                           ("Baseline", f"{figure(params.baseline_value, 'proportion')}, the "
                                        f"{period_name(params.period, params.baseline_year)} cohort (the strategy's figure)"),

@@ -176,23 +176,47 @@ def trajectory_chart(name: str, title: str, t: Table, rows: Sequence[Verdict], s
                  {"percent": percent, "y_label": y_label, "target_label": "Target trajectory"})
 
 
-def trend_table(name: str, title: str, found: Sequence[Trend], threshold: int) -> Table:
-    """The trend of each target (and tier): periods used, change a year with its interval, target's."""
+def trend_hidden(t: Table, rows: Sequence[Verdict], tier: str | None | bool = False) -> bool:
+    """Whether a trend rests on a figure the table hides (``rows`` are the table's, in its order; ``tier``
+    picks one tier's rows): with the other periods shown, the trend would let a reader work the hidden
+    count out, so it is not published either."""
+    return any(r.final and r.numerator is not None and r.year >= r.baseline_year and not shown(t, i)
+               for i, r in enumerate(rows) if tier is False or r.tier == tier)
+
+
+def trend_words(found: Trend, hidden: bool) -> str:
+    """The trend sentence, or why it is not published."""
+    if hidden and found.change_per_year is not None:
+        from yot.pages.verdict_words import subject
+
+        return (f"The trend of {subject(found.target, found.tier)} is not published: it rests on a count too small to "
+                "publish ([c]).")
+    return trend_sentence(found)
+
+
+def trend_table(name: str, title: str, found: Sequence[tuple[Trend, bool]], threshold: int) -> Table:
+    """The trend of each target (and tier): periods used, change a year with its interval, target's.
+    A trend resting on a hidden figure (``True`` beside it) is ``[c]``."""
+    trends_ = [f for f, _ in found]
     frame = pl.DataFrame({
-        "what": [label("tier_title", t.tier) if t.tier else label("target", t.target) for t in found],
-        "span": [f"{t.first_period} to {t.last_period}" if t.first_period else "" for t in found],
-        "periods": [t.periods for t in found],
-        "change": [t.change_per_year for t in found],
-        "low": [t.ci_low for t in found],
-        "high": [t.ci_high for t in found],
-        "aim": [t.target_change_per_year for t in found],
+        "what": [label("tier_title", t.tier) if t.tier else label("target", t.target) for t in trends_],
+        "span": [f"{t.first_period} to {t.last_period}" if t.first_period else "" for t in trends_],
+        "periods": [t.periods for t in trends_],
+        "change": [t.change_per_year for t in trends_],
+        "low": [t.ci_low for t in trends_],
+        "high": [t.ci_high for t in trends_],
+        "aim": [t.target_change_per_year for t in trends_],
+        "rests_on_hidden": [1 if hidden else None for _, hidden in found],
     }, schema={"what": pl.String, "span": pl.String, "periods": pl.Int64, "change": pl.Float64, "low": pl.Float64,
-               "high": pl.Float64, "aim": pl.Float64})
+               "high": pl.Float64, "aim": pl.Float64, "rests_on_hidden": pl.Int64})
+    hidden_ = ("rests_on_hidden",)
     return table(name, title, frame, [
         Column("what", "Target"), Column("span", "Final periods"), Column("periods", "Number of periods", "year"),
         Column("change", "Average change a year (%)", "percent"), Column("low", "95% interval from (%)", "percent"),
         Column("high", "95% interval to (%)", "percent"), Column("aim", "Target's change a year (%)", "percent"),
-    ], SuppressionSpec(), threshold=threshold)
+    ], SuppressionSpec(counts=hidden_, derived={"change": hidden_, "low": hidden_, "high": hidden_},
+                       columns_add_up=False),
+        threshold=threshold)
 
 
 def index_rows(t: Table, rows: Sequence[Verdict], name: str, href: str) -> list[dict[str, Any]]:
@@ -240,7 +264,7 @@ def _change_cell(t: Table, r: Verdict, i: int) -> str:
 
 def findings(rows: Sequence[Verdict], t: Table, found: Trend, order: int) -> list[dict[str, Any]]:
     """The index's findings of one target: its trend and its latest rated verdict, in words."""
-    out = [{"order": order, "text": trend_sentence(found)}]
+    out = [{"order": order, "text": trend_words(found, trend_hidden(t, rows))}]
     rated = [i for i, r in enumerate(rows) if r.status in RATED]
     if rated:
         i = rated[-1]
