@@ -69,6 +69,7 @@ def test_json_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             "ethnicity": {"White": group(1, 1, 1), "Mixed": group(0, 0, 0), "Asian": group(0, 0, 0),
                           "Black": group(1, 0, 0), "Other": group(0, 0, 0), "Unknown": group(0, 0, 0)},
         },
+        "notes": [],
     }
 
 
@@ -189,3 +190,49 @@ def test_write_csv_refuses_values_that_are_not_plain() -> None:
 
     with pytest.raises(TypeError, match="not a plain value"):
         write_csv([{"a": [1, 2]}], "-")
+
+
+@pytest.mark.parametrize(("option", "value"), [("--follow-up-months", "0"), ("--waiting-months", "-1")])
+def test_follow_up_of_at_least_one_month_and_waiting_of_zero_or_more(tmp_path: Path, option: str, value: str,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(metrics(extract_dir(tmp_path / "x"), option, value, "--json"))
+    assert exc.value.code == 1 and option in capsys.readouterr().err
+
+
+def test_a_period_with_no_data_says_so_in_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = extract_dir(tmp_path / "x")
+    period = ["--start", "1999-01-01", "--end", "1999-12-31"]
+    assert main(["metrics", "--data", str(data), *period, "--json"]) == 0
+    (note,) = json.loads(capsys.readouterr().out)["notes"]
+    assert note.startswith("no data: no young person in this extract has an index date from 1999-01-01 to 1999-12-31")
+    assert main(["metrics", "--data", str(data), *period]) == 0
+    assert "Note: no data: no young person" in capsys.readouterr().out
+    assert main(metrics(data, "--json")) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == []  # a cohort with people: nothing to say
+
+
+def test_an_extract_date_after_the_latest_date_in_the_data_is_allowed_and_said(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = extract_dir(tmp_path / "x")
+    assert main(metrics(data, "--json")) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(metrics(data, "--extract-date", "2012-01-01", "--json")) == 0
+    out = capsys.readouterr()
+    later = json.loads(out.out)
+    # the latest date in the data is O4's outcome, 1 Nov 2006
+    assert "extract date 2012-01-01 is after the latest date in the data (2006-11-01): allowed" in out.err
+    assert later["notes"] == [out.err.split("yot: note: ")[1].strip()]
+    assert later["extract_date"] == "2012-01-01" and later["complete"] is True  # 2005 cohort complete by 2012
+    assert {k: later[k] for k in ("cohort_size", "reoffenders", "reoffences")} == {
+        k: plain[k] for k in ("cohort_size", "reoffenders", "reoffences")}  # nothing left out
+
+
+def test_as_at_an_earlier_date_later_proofs_are_not_known(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # as at 30 Jun 2005 P1's reoffence (proven 1 Jul 2005) is not known yet, and P2 is still in custody
+    # (released 1 Oct 2005, after the extract date): no index date yet, so a cohort of one
+    assert main(metrics(extract_dir(tmp_path / "x"), "--extract-date", "2005-06-30", "--json")) == 0
+    out = capsys.readouterr()
+    result = json.loads(out.out)
+    assert (result["cohort_size"], result["reoffenders"]) == (1, 0)
+    assert "figures as at 2005-06-30" in out.err

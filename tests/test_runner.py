@@ -494,3 +494,32 @@ def test_make_run_uses_the_suite_files_data_and_says_so(tmp_path, tiny_extract, 
     assert f"yot run: data: {tiny_extract} (the suite file's data:" in done.stderr
     assert "yot synth" not in done.stdout + done.stderr
     assert (synth_mark.stat().st_mtime_ns if synth_mark.exists() else None) == before
+
+
+# ------------------------------------------------------------------------------- as at runs
+def test_an_extract_date_after_the_data_is_allowed_and_said(tmp_path, tiny_extract, good_notebooks):
+    suite = tmp_path / "later.yaml"
+    suite.write_text(yaml.safe_dump(_tiny_suite({"extract_date": "2010-01-01"})))
+    said: list[str] = []
+    result = run_suite(suite, data_dir=tiny_extract, out=tmp_path / "out", notebooks_dir=good_notebooks,
+                       progress=False, report=said.append)
+    assert result.ok, result.failures
+    note = ("extract date 2010-01-01 is after the latest date in the data (2004-06-01): allowed; nothing is left "
+            "out and the figures are as at the extract date")
+    assert result.notes == [note] and result.manifest["notes"] == [note] and f"note: {note}" in said
+    assert result.manifest["extract_date"] == "2010-01-01"
+    assert said[0] == f"data: {tiny_extract} (given on the command line (--data, or make run DATA=...))"
+    assert all(r["parameters"]["extract_date"] == "2010-01-01" for r in result.manifest["notebooks"])
+
+
+def test_a_page_reads_the_extract_as_at_its_extract_date(tiny_extract):
+    """What every notebook does first (PageParams.extract): the extract cut back with yot.extract.as_at."""
+    import datetime as dt
+
+    from yot.pages.base import PageParams
+
+    whole = PageParams(data_dir=str(tiny_extract)).extract()
+    earlier = PageParams(data_dir=str(tiny_extract), extract_date="2004-03-15").extract()
+    assert whole.offences.height == 3
+    assert earlier.offences.get_column("offence_id").to_list() == ["O1"]  # O2, O3 proven after 15 Mar 2004
+    assert earlier.as_at_date == dt.date(2004, 3, 15)

@@ -68,6 +68,7 @@ def load_for_command(
     tables: Sequence[str] | None = None,
     extract_date: "dt.date | None" = None,
     no_cache: bool = False,
+    notes: list[str] | None = None,
 ) -> "Extract":
     """Load an extract for a command: a fatal problem exits 2 with its message on stderr.
 
@@ -76,7 +77,9 @@ def load_for_command(
     validated, with people when they name a person (a broken file the command does not need does not
     stop it). ``no_cache``: do not use the validated-extract cache (:mod:`yot.cache`).
     ``extract_date``: the figures are as at that day (METHODS.md "Extract date and as at runs"):
-    everything dated after it is treated as unknown (:func:`yot.extract.as_at`).
+    everything dated after it is treated as unknown (:func:`yot.extract.as_at`); an extract date
+    after the latest date in the data is allowed and said. What is said about the extract date is
+    printed on stderr and appended to ``notes`` (for the command's JSON) when given.
     """
     from yot.extract import as_at
     from yot.load import LoadError, load_extract
@@ -93,7 +96,16 @@ def load_for_command(
                 "(see 'yot validate --quarantine DIR'); they are left out",
                 file=sys.stderr,
             )
-    return extract if extract_date is None else as_at(extract, extract_date)
+    if extract_date is None:
+        return extract
+    from yot.extract import latest_date
+    from yot.runner import extract_date_notes
+
+    for note in extract_date_notes(extract_date, latest_date(extract)):
+        print(f"yot: note: {note}", file=sys.stderr)
+        if notes is not None:
+            notes.append(note)
+    return as_at(extract, extract_date)
 
 
 def add_csv_argument(parser: argparse.ArgumentParser) -> None:

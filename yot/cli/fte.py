@@ -1,4 +1,4 @@
-"""``yot fte --data DIR --start D --end D --json``"""
+"""``yot fte --data DIR --start D --end D [--extract-date D] [--json] [--csv [FILE]]``"""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--start", required=True, type=iso_date)
     parser.add_argument("--end", required=True, type=iso_date)
+    parser.add_argument("--extract-date", type=iso_date, default=None,
+                        help="figures as at this day: offences proven after it are not known yet")
     parser.add_argument("--json", action="store_true")
     add_no_cache(parser)
     from yot.cli import add_csv_argument
@@ -44,7 +46,19 @@ def summary_text(result: dict[str, Any]) -> str:
                      for name, g in groups.items())
     if result["population_10_17"] is None:
         lines.append("No population aged 10 to 17 for the mid-year of the start's year: no rate (not a wrong one).")
+    lines.extend(f"Note: {note}" for note in result.get("notes", []))
     return "\n".join(lines)
+
+
+def no_data_note(extract: Any, start: Any, end: Any) -> str | None:
+    """Said when the extract holds no proven offence in the period at all (an FTE count of 0 there is
+    no data, not a finding)."""
+    import polars as pl
+
+    proven = extract.offences.filter(pl.col("outcome_date").is_between(start, end)).height
+    if proven:
+        return None
+    return f"no data: the extract holds no offence proven from {start.isoformat()} to {end.isoformat()}"
 
 
 def tidy_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -64,7 +78,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
-    extract = load_for_command(args.data, tables=TABLES, no_cache=args.no_cache)
+    notes: list[str] = []
+    extract = load_for_command(args.data, tables=TABLES, no_cache=args.no_cache, extract_date=args.extract_date,
+                               notes=notes)
     result = fte_summary(extract, args.start, args.end)
+    empty = no_data_note(extract, args.start, args.end)
+    result["notes"] = notes + ([empty] if empty else [])
     emit(args, result, summary_text(result), tidy_rows(result))
     return 0

@@ -6,14 +6,14 @@ import argparse
 from typing import Any
 
 from yot.cli import add_no_cache
-from yot.cli._dates import iso_date, non_negative_int
+from yot.cli._dates import iso_date, non_negative_int, positive_int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--start", required=True, type=iso_date)
     parser.add_argument("--end", required=True, type=iso_date)
-    parser.add_argument("--follow-up-months", type=non_negative_int, default=12)
+    parser.add_argument("--follow-up-months", type=positive_int, default=12)
     parser.add_argument("--waiting-months", type=non_negative_int, default=6)
     parser.add_argument("--extract-date", type=iso_date, default=None)
     parser.add_argument("--json", action="store_true")
@@ -51,7 +51,16 @@ def summary_text(result: dict[str, Any]) -> str:
     for breakdown, groups in result["by"].items():
         lines.append(f"  by {breakdown.replace('_', ' ')}:")
         lines.extend(_line(group, m) for group, m in groups.items())
+    lines.extend(f"Note: {note}" for note in result.get("notes", []))
     return "\n".join(lines)
+
+
+def no_data_note(result: dict[str, Any]) -> str | None:
+    """Said when the cohort period has no data (not an all-zero table that looks like a result)."""
+    if result["cohort_size"]:
+        return None
+    return (f"no data: no young person in this extract has an index date from {result['period']['start']} "
+            f"to {result['period']['end']}, so there is no cohort and no rate")
 
 
 MEASURES = ("cohort_size", "reoffenders", "reoffences", "binary_rate", "frequency_rate", "reoffences_per_reoffender")
@@ -80,9 +89,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
+    notes: list[str] = []
     extract = load_for_command(args.data, tables=("people", "offences"), extract_date=args.extract_date,
-                               no_cache=args.no_cache)
+                               no_cache=args.no_cache, notes=notes)
     result = cohort_metrics(extract, args.start, args.end, args.follow_up_months, args.waiting_months,
                             args.extract_date)
+    empty = no_data_note(result)
+    result["notes"] = notes + ([empty] if empty else [])
     emit(args, result, summary_text(result), tidy_rows(result))
     return 0
