@@ -342,3 +342,31 @@ def test_the_comparison_page_keeps_a_hidden_estimate_hidden_but_counts_its_test(
     assert rows[1][8] == "0.060"  # Holm over both tests: 0.03 x 2 (the hidden 0.04 x 1 is lower)
     assert "2 primary tests were made" in _words(page)
     assert "0.040" not in _words(page) and "-10.0" not in _words(page) + page.charts()[0].alt
+
+
+def test_design_words_for_every_stage_of_the_sequence() -> None:
+    assert E.design_words({"neighbours": 1, "exact": (), "distance": "logit"}, short=True) == "1 nearest neighbour"
+    assert E.design_words({"neighbours": 5, "exact": ("tier",), "distance": "mahalanobis"}, short=True) == \
+        "5 nearest neighbours within tier, by Mahalanobis distance"
+    assert E.design_words({"neighbours": 3, "exact": ("tier",), "distance": "mahalanobis"}, 0.2).endswith(
+        "among those within 0.2 standard deviations of the propensity score (logit)")
+
+
+def test_any_programme_code_of_the_extract_can_be_named_and_a_made_up_one_cannot() -> None:
+    from yot.params import ParameterError
+
+    assert E.Params(programme="ETE").page_name == "evaluation_ETE"
+    with pytest.raises(ParameterError, match="programme"):
+        E.Params.validated({"programme": "boot_camp"})
+
+
+def test_the_comparison_answer_names_the_programmes_with_evidence_and_what_holm_leaves(tmp_path) -> None:
+    names = [_saved(tmp_path, "a", "ISSP", -0.10, -0.18, -0.02, 0.01),
+             _saved(tmp_path, "b", "restorative_justice", -0.06, -0.114, -0.006, 0.03),
+             _saved(tmp_path, "c", "YISP", 0.05, -0.03, 0.13, 0.20, outcome="first_time_entrant")]
+    page = C.build(C.Params(pages_dir=str(tmp_path), evaluations=names))
+    # Holm: 0.01 x 3 = 0.03 (kept below 0.05); 0.03 x 2 = 0.06 (not); 0.20
+    assert page.answer.text == ("**Do the programmes work?** Of 3 programmes evaluated, ISSP (fewer reoffending) and "
+                                "Restorative justice (fewer reoffending) show evidence of an effect; allowing for the 3 "
+                                "tests made, only ISSP still does; the others show no evidence either way.")
+    assert page.summary["findings"][0]["order"] < 32  # before the programmes' own findings

@@ -113,7 +113,7 @@ def comparison_table(frame: pl.DataFrame, threshold: int) -> Table:
          Column("ci_high", "95% interval to", "signed"), Column("p_value", "p-value", "pvalue"),
          Column("holm_p_value", "Holm-adjusted p-value", "pvalue"),
          Column("max_smd_after", "Largest standardised difference after matching", "number", 2),
-         Column("notes", "Notes")],
+         Column("notes", "Read with care")],
         SuppressionSpec(counts=("matched",), derived={c: ("matched",) for c in _DERIVED}, columns_add_up=False),
         threshold=threshold, provisional="provisional",
         notes=("Each difference is treated minus matched comparison, per 100 young people (for a share, percentage "
@@ -203,7 +203,11 @@ def answer_text(frame: pl.DataFrame) -> str:
         text += (f"; allowing for the {int(frame['tested'].sum())} tests made, "
                  + (f"only {and_list(kept['programme'].to_list())} still "
                     f"do{'es' if kept.height == 1 else ''}" if kept.height else "none still does"))
-    return text + "; the others show no evidence either way."
+    rest = n - evidence.height
+    if rest:
+        text += "; the other shows" if rest == 1 else "; the others show"
+        text += " no evidence either way" if shown.height == n else " no evidence either way or have no estimate"
+    return text + "."
 
 
 def build(params: Params, pages: Sequence[SavedPage] | None = None) -> Page:
@@ -241,7 +245,7 @@ def build(params: Params, pages: Sequence[SavedPage] | None = None) -> Page:
             Text("Each programme is compared with its own comparison pool, so the effects answer different questions: "
                  "the outcome and the young people differ from one programme to the next (see each row's outcome). "
                  "They are not a league table."),
-            Text("Matching balances only what the extract records; where balance is poor (see the notes column) the "
+            Text("Matching balances only what the extract records; where balance is poor (see the column 'Read with care') the "
                  "comparison may still be of unlike with unlike."),
             Text("An interval that spans zero is no evidence of an effect, not evidence that a programme does not "
                  "work: small programmes cannot show modest effects."),
