@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     shape.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     shape.add_argument("--text", action="store_true", help="print the verdicts as a plain table (the default)")
     add_csv_argument(parser)
+    from yot.cli import add_no_cache
+
+    add_no_cache(parser)
 
 
 def _num(value: float | int | None) -> float | int | None:
@@ -151,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"yot targets: the extract folder {data} does not exist", file=sys.stderr)
         return 2
     extract_date = args.extract_date or suite.extract_date
-    extract = load_for_command(data, extract_date=extract_date)
+    extract = load_for_command(data, extract_date=extract_date, no_cache=args.no_cache)
     as_at = extract_date or default_extract_date(extract)
     try:
         rows, found = suite_verdicts(suite, extract, as_at)

@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--follow-up-months", type=positive_int, default=12)
     parser.add_argument("--waiting-months", type=non_negative_int, default=6)
     parser.add_argument("--json", action="store_true")
+    from yot.cli import add_no_cache
+
+    add_no_cache(parser)
 
 
 def _pct(value: float | None) -> str:
@@ -45,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
-    extract = load_for_command(args.data, tables=("people", "offences"), extract_date=args.extract_date)
+    extract = load_for_command(args.data, tables=("people", "offences"), extract_date=args.extract_date,
+                               no_cache=args.no_cache)
     result = tracker(extract, args.start, args.end, args.extract_date, args.follow_up_months, args.waiting_months,
                      args.earlier).to_json()
     print(json.dumps(result, indent=2) if args.json else summary_text(result))
