@@ -368,5 +368,5 @@ def test_the_comparison_answer_names_the_programmes_with_evidence_and_what_holm_
     # Holm: 0.01 x 3 = 0.03 (kept below 0.05); 0.03 x 2 = 0.06 (not); 0.20
     assert page.answer.text == ("**Do the programmes work?** Of 3 programmes evaluated, ISSP (fewer reoffending) and "
                                 "Restorative justice (fewer reoffending) show evidence of an effect; allowing for the 3 "
-                                "tests made, only ISSP still does; the others show no evidence either way.")
+                                "tests made, only ISSP still does; the other shows no evidence either way.")
     assert page.summary["findings"][0]["order"] < 32  # before the programmes' own findings
