@@ -523,3 +523,45 @@ def test_a_page_reads_the_extract_as_at_its_extract_date(tiny_extract):
     assert whole.offences.height == 3
     assert earlier.offences.get_column("offence_id").to_list() == ["O1"]  # O2, O3 proven after 15 Mar 2004
     assert earlier.as_at_date == dt.date(2004, 3, 15)
+
+
+# ------------------------------------------------------------------------------- cancel
+@pytest.mark.parametrize(("signum", "whole_group"), [(signal.SIGINT, False), (signal.SIGINT, True),
+                                                     (signal.SIGTERM, False)],
+                         ids=["SIGINT", "Ctrl-C (the whole process group)", "SIGTERM"])
+def test_a_signal_stops_the_run_at_once_and_leaves_latest_alone(tmp_path, tiny_extract, params_file, runs, signum,
+                                                                whole_group):
+    notebooks = _write_notebooks(tmp_path / "nb", runs, {r.notebook: ("import time\ntime.sleep(120)",) for r in runs})
+    out = tmp_path / "out"
+    previous = out / "runs" / "20000101T000000Z"
+    previous.mkdir(parents=True)
+    point_latest(out, previous)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "yot", "run", "--params", str(params_file), "--data", str(tiny_extract), "--out",
+         str(out), "--notebooks", str(notebooks), "--jobs", "1", "--no-progress"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("runs/*/analyst/.running/*.ipynb")):  # a notebook is running
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+            time.sleep(0.2)
+        time.sleep(2)  # inside the sleeping cell
+        sent = time.monotonic()
+        if whole_group:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, stderr
+    assert took < 15, f"took {took:.1f}s to stop"
+    assert stderr.strip().splitlines()[-1] == "yot run: interrupted: latest unchanged"
+    assert stderr.count("interrupted: latest unchanged") == 1 and "Traceback" not in stderr
+    run_dir = next(p for p in (out / "runs").iterdir() if p != previous)
+    assert (run_dir / "INTERRUPTED").is_file() and not (run_dir / "RUNNING").exists()
+    assert not (run_dir / "published").exists() and not (run_dir / ".staging").exists()
+    assert not (run_dir / "manifest.json").exists()
+    assert (out / "latest").resolve() == previous.resolve()
