@@ -7,12 +7,13 @@ from typing import Any
 
 import polars as pl
 
-from yot.cohort import completion_date, is_complete
+from yot.cohort import completion_date, is_complete, reoffending
+from yot.concentration import concentration, lorenz
 from yot.dates import period_bounds, period_description, period_name
 from yot.disclosure import SuppressionSpec
 from yot.extract import Extract
 from yot.labels import label
-from yot.measures import DAY_BANDS, measures_by_year
+from yot.measures import DAY_BANDS, measures_by_year, measures_by_year_from_quarters, measures_table
 from yot.pages.base import PageParams, as_at_date, is_synthetic, settings
 from yot.pages.model import Chart, Column, Page, Section, Table, Text, format_value, table
 from yot.pages.words import and_list, count_words
@@ -43,6 +44,8 @@ class Params(PageParams):
     period: Period = "calendar"
     follow_up_months: int = 12
     waiting_months: int = 6
+    cohort_quarter: int | None = None  # with period quarter: 1 (January-March) to 4
+    annual_from_quarters: bool = False  # the year's figure as four quarterly cohorts added together (MoJ)
 
 
 def _rows(table_: pl.DataFrame, year: int, breakdown: str = "all") -> pl.DataFrame:
@@ -157,6 +160,83 @@ def compare_previous(this: dict[str, Any], before: dict[str, Any], label_: str, 
         f"{format_value(low, 'points')} to {format_value(high, 'points')} points, so {chance}.")]
 
 
+# ------------------------------------------------------------------------------------- concentration
+TOP_NAMES = {0.05: "5%", 0.10: "10%", 0.20: "20%"}
+BASE_NAMES = {"cohort": "Whole cohort", "reoffenders": "Young people who reoffended"}
+
+
+def _small(count: int, threshold: int) -> bool:
+    return 1 <= count < threshold
+
+
+def concentration_table(members: pl.DataFrame, label_: str, threshold: int) -> Table:
+    """The most prolific 5%, 10% and 20% of the cohort and of its reoffenders, with the counts behind
+    them (yot.concentration); each count and what it leaves of its group are protected."""
+    frame = concentration(members).with_columns(
+        group=pl.col("base").replace_strict(BASE_NAMES, return_dtype=pl.String),
+        top=pl.col("top_share").replace_strict(TOP_NAMES, return_dtype=pl.String))
+    return table(
+        "reoffending_{}_concentration".format(label_.replace(" ", "_").replace("-", "_")),
+        f"How concentrated reoffending is: the {label_} cohort", frame,
+        [Column("group", "Group"), Column("top", "Most prolific"), Column("base_people", "Young people in the group", "count"),
+         Column("people", "Most prolific young people", "count"), Column("reoffences", "Their reoffences", "count"),
+         Column("all_reoffences", "All reoffences of the group", "count"),
+         Column("share_of_reoffences", "Share of all reoffences (%)", "percent")],
+        SuppressionSpec(counts=("base_people", "people", "reoffences", "all_reoffences"),
+                        derived={"share_of_reoffences": ("people", "reoffences")}, columns_add_up=False,
+                        complements={"people": "base_people", "reoffences": "all_reoffences"}),
+        threshold=threshold)
+
+
+def lorenz_points(members: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """The concentration curve of both groups at 5%, 10%, 20%, ... 100% of the people, with a point
+    left out (share null) where its people or reoffences, what they leave of the group, or the rise
+    from the last point shown is from 1 to ``threshold - 1``."""
+    frame = lorenz(members)
+    rows = []
+    for base in ("cohort", "reoffenders"):
+        last = (0, 0)
+        for r in frame.filter(pl.col("base") == base).iter_rows(named=True):
+            counts = (r["people"], r["reoffences"], r["base_people"] - r["people"], r["all_reoffences"] - r["reoffences"],
+                      r["people"] - last[0], r["reoffences"] - last[1])
+            ok = r["share_of_reoffences"] is not None and not any(_small(c, threshold) for c in counts)
+            if ok:
+                last = (r["people"], r["reoffences"])
+            rows.append({"series": BASE_NAMES[base], "people_share": r["top_share"],
+                         "share": r["share_of_reoffences"] if ok else None})
+    return pl.DataFrame(rows, schema={"series": pl.String, "people_share": pl.Float64, "share": pl.Float64})
+
+
+def concentration_blocks(members: pl.DataFrame, label_: str, threshold: int, source: str) -> tuple[Text | Table | Chart, ...]:
+    """The section's words, chart and table; a sentence is written only from figures the table shows."""
+    t = concentration_table(members, label_, threshold)
+    frame = t.frame
+    i = next(k for k in range(frame.height) if frame["base"][k] == "cohort" and frame["top_share"][k] == 0.10)
+    j = next(k for k in range(frame.height) if frame["base"][k] == "reoffenders" and frame["top_share"][k] == 0.20)
+    words = []
+    for k, who in ((i, "the whole cohort"), (j, "those who reoffended")):
+        if all(t.shown(c, k) for c in ("people", "reoffences", "all_reoffences", "share_of_reoffences")):
+            words.append(f"the most prolific {frame['top'][k]} of {who} ({frame['people'][k]:,} young people) committed "
+                         f"**{format_value(frame['share_of_reoffences'][k], 'percent')}** of the cohort's reoffences "
+                         f"({frame['reoffences'][k]:,} of {frame['all_reoffences'][k]:,})")
+    if frame["all_reoffences"][0] == 0:
+        text = "Nobody in this cohort reoffended within the follow-up, so there is no concentration to show."
+    elif words:
+        text = ("Reoffending is concentrated in a few young people: " + "; ".join(words) + ". ")
+    else:
+        text = f"The cohort is too small to show how concentrated its reoffending is without revealing counts below {threshold}. "
+    text += ("The most prolific 5% of a group of n young people are the ceil(0.05 x n) with the most reoffences "
+             "(10% and 20% likewise); a tie between young people with the same number of reoffences changes no figure.")
+    points = lorenz_points(members, threshold)
+    shown = points.filter(pl.col("share").is_not_null())
+    alt = ("Line chart of the share of all reoffences committed by the most prolific young people, for the whole "
+           f"cohort and for those who reoffended: " + "; ".join(
+               f"{s}, top {format_value(x, 'percent', 0)}: {format_value(y, 'percent')}"
+               for s, x, y in shown.iter_rows()) + ".") if shown.height else "No point of the curve can be shown."
+    chart = Chart("concentration", "lorenz", f"How concentrated reoffending is: the {label_} cohort", points, alt, source)
+    return (Text(text), chart, t) if frame["all_reoffences"][0] else (Text(text),)
+
+
 def _p(p_value: float) -> str:
     return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}" if p_value < 0.01 else f"p = {p_value:.2f}"
 
@@ -165,11 +245,26 @@ def build(extract: Extract, params: Params) -> Page:
     """The page of the cohort of ``params.cohort_year``."""
     t, f, w = params.disclosure_threshold, params.follow_up_months, params.waiting_months
     as_at = as_at_date(extract, params)
-    year = params.cohort_year
-    start, end = period_bounds(params.period, year)
-    label_ = period_name(params.period, year)
-    prev = period_name(params.period, year - 1)
-    measures = measures_by_year(extract, [year - 1, year], params.period, f, w, as_at)
+    year, quarter = params.cohort_year, params.cohort_quarter
+    if params.period == "quarter" and quarter is not None:
+        start, end = period_bounds("quarter", year, quarter)
+        label_ = period_name("quarter", year, quarter)
+        py, pq = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        prev = period_name("quarter", py, pq)
+        measures = measures_table(extract, [(prev, *period_bounds("quarter", py, pq)), (label_, start, end)], f, w,
+                                  as_at).with_columns(year=pl.when(pl.col("period") == label_).then(year)
+                                                      .otherwise(year - 1).cast(pl.Int64))
+    else:
+        start, end = period_bounds(params.period, year)
+        label_ = period_name(params.period, year)
+        prev = period_name(params.period, year - 1)
+        by_year = measures_by_year_from_quarters if params.annual_from_quarters else measures_by_year
+        measures = by_year(extract, [year - 1, year], params.period, f, w, as_at)
+    quarters = params.annual_from_quarters and not (params.period == "quarter" and quarter is not None)
+    method = ("the four quarterly cohorts of the year added together (the MoJ method since 2017): each quarter's "
+              "young people are followed from their own index offence in that quarter, so a young person can "
+              "count in more than one quarter" if quarters else
+              "one cohort for the whole period: each young person counted once, from their first index offence in it")
     complete = is_complete(end, as_at, f, w)
     p = "" if complete else " [p]"
     synthetic = is_synthetic(extract)
@@ -206,7 +301,8 @@ def build(extract: Extract, params: Params) -> Page:
         sections.append(Section("Headline measures", (
             Text("The cohort is every young person aged 10 to 17 whose proven offence outcome (or release from "
                  "custody) falls in the period. A **reoffence** is a further proven offence, other than a breach, "
-                 f"committed within {f} months and proven within {f + w} months of the index date."),
+                 f"committed within {f} months and proven within {f + w} months of the index date."
+                 + (f" The figures are {method}." if quarters else "")),
             headline, detail), "headline"))
         groups = measures.filter((pl.col("year") == year) & (pl.col("breakdown") != "all"))
         by = breakdown_table(groups, label_, t)
@@ -230,6 +326,11 @@ def build(extract: Extract, params: Params) -> Page:
                 bands_chart(bands, label_, source), bands,
                 Text("Counted from the index date (the outcome date, or the release date after custody) to the date "
                      "the first reoffence was committed." + median)), "soon"))
+        members = reoffending(extract, start, end, f, w)
+        sections.append(Section("How concentrated reoffending is", concentration_blocks(
+            members, label_, t, source) + ((Text(
+                "Counted on the cohort of the whole period, each young person once."),) if quarters else ()),
+            "concentration"))
         before = _rows(measures, year - 1).row(0, named=True)
         prev_p = "" if before["complete"] else " [p]"
         sections.append(Section("Compared with the previous cohort", tuple(
@@ -240,8 +341,10 @@ def build(extract: Extract, params: Params) -> Page:
                  f"({period_description(params.period)})",
         as_at=as_at, yot=params.yot_name, synthetic=synthetic, provisional=not complete, answer=answer,
         banners=tuple(banners), sections=tuple(sections), threshold=t,
-        settings=settings(params, as_at, ("Cohort", label_), ("Follow-up", f"{f} months after the index date"),
+        settings=settings(params, as_at, ("Cohort", label_), ("How the figure is counted", method),
+                          ("Follow-up", f"{f} months after the index date"),
                           ("Waiting period", f"{w} months more for the reoffence to be proven")),
-        summary={"cohort": label_, "year": year, "complete": complete,
+        summary={"cohort": label_, "year": year, "quarter": quarter, "annual_from_quarters": quarters,
+                 "complete": complete,
                  "cohort_size": None if h["cohort_size"] == 0 else count_words(h["cohort_size"], t)},
     )
