@@ -370,3 +370,12 @@ def test_the_comparison_answer_names_the_programmes_with_evidence_and_what_holm_
                                 "Restorative justice (fewer reoffending) show evidence of an effect; allowing for the 3 "
                                 "tests made, only ISSP still does; the other shows no evidence either way.")
     assert page.summary["findings"][0]["order"] < 32  # before the programmes' own findings
+
+
+def test_who_was_compared_in_words() -> None:
+    words = _words(_from_figures(_figures()))
+    assert "All 200 treated young people found a close match; the comparison pool held 600 young people, of whom " \
+           "300 were used in the match." in words
+    words = _words(_from_figures(_figures(n_treated=230)))
+    assert "200 treated young people found a close match (of 230); 30 had no one close enough" in words
+    assert "can only pull the estimate towards no effect" in words  # ISSP: later starters stay in the pool

@@ -619,7 +619,9 @@ def who_section(f: Figures, groups: Table, threshold: int) -> Section:
     pool = _count(groups, "people", 1)
     used = _count(groups, "matched", 1)
     parts = []
-    if matched is not None:
+    if matched is not None and f.n_unmatched_treated == 0:
+        parts.append(f"All {matched} treated young people found a close match")
+    elif matched is not None:
         parts.append(f"{matched[0].upper()}{matched[1:]} treated young people found a close match"
                      + (f" (of {treated_words})" if treated_words else ""))
     elif f.n_matched_treated:
