@@ -76,17 +76,22 @@ class PageParams(BaseModel):
     def output_path(self) -> Path:
         return resolve_path(self.output_dir, SCRATCH / self.page_name)
 
-    def extract(self) -> Extract:
+    def whole_extract(self) -> Extract:
         """The extract, loaded and validated (read from the validated-extract cache when warm) and cut
-        back to the extract date when one is given (METHODS.md "Extract date and as at runs")."""
+        back to the extract date when one is given (METHODS.md "Extract date and as at runs"), with
+        every YOT it holds."""
         from yot.extract import as_at
         from yot.load import load_extract
 
+        extract = load_extract(self.data_path())
+        return as_at(extract, self.extract_date) if self.extract_date else extract
+
+    def extract(self) -> Extract:
+        """:meth:`whole_extract` with only this YOT's young people when it holds several YOTs
+        (:func:`yot.compare.for_yot`); the comparisons page reads the whole extract."""
         from yot.compare import for_yot
 
-        extract = load_extract(self.data_path())
-        extract = as_at(extract, self.extract_date) if self.extract_date else extract
-        return for_yot(extract, self.yot_name)  # a multi-YOT extract: this YOT's young people only
+        return for_yot(self.whole_extract(), self.yot_name)
 
 
 def as_at_date(extract: Extract, params: PageParams) -> dt.date | None:
