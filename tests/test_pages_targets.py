@@ -153,7 +153,9 @@ def test_fte_page_rates_and_sentences_agree() -> None:
     assert "2006-07: **Green: Met**. 125 per 100,000" in words and "down 50% from 250 per 100,000" in words
     assert "the baseline is this extract's own 2004-05 figure, **250 per 100,000**" in words
     assert page.answer.text.startswith("Across 2004-05 to 2006-07 first-time entrants changed by")
-    assert page.summary["index_rows"][0]["observed"].endswith("per 100,000")
+    assert re.search(r"188 per 100,000 \(95% interval \d+ to \d+ per 100,000\)", words)  # the unit said once
+    latest = page.summary["index_rows"][0]
+    assert latest["observed"].endswith("per 100,000") and latest["target_value"] == "237 per 100,000"  # 250 x 0.95 = 237.4999...: 237
     assert page.summary["status_key"] == status_key()
 
 

@@ -248,7 +248,9 @@ def index_rows(t: Table, rows: Sequence[Verdict], name: str, href: str) -> list[
             "status_words": "[c]" if hidden else STATUS_WORDS[r.status],
             "period": r.period + (" [p]" if r.status == "provisional" else ""),
             "baseline": cells["baseline"] + (" per 100,000" if r.unit == "per_100k" and t.shown("baseline", i) else ""),
-            "target_value": cells["target_value"], "observed": observed,
+            "target_value": cells["target_value"] + (" per 100,000" if r.unit == "per_100k"
+                                                     and t.shown("target_value", i) else ""),
+            "observed": observed,
             "change": _change_cell(t, r, i),
         })
     return out

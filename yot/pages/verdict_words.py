@@ -165,7 +165,8 @@ def verdict_sentence(v: Verdict, shown: bool = True, detail: bool = True) -> str
         return (f"{_capital(when)}: the figure is too small to publish (a count is below the disclosure threshold), "
                 "so it is not described here.")
     obs = figure(v.observed, v.unit)
-    interval = f"95% interval {figure(v.ci_low, v.unit)} to {figure(v.ci_high, v.unit)}"
+    low = figure(v.ci_low, "count") if v.unit == "per_100k" else figure(v.ci_low, v.unit)  # the unit once
+    interval = f"95% interval {low} to {figure(v.ci_high, v.unit)}"
     if v.status == "baseline":
         return (f"{_capital(when)} is the **{STATUS_WORDS['baseline']}** (not rated): {obs} in this extract "
                 f"({interval}); the baseline used is {figure(v.baseline, v.unit)}.")
