@@ -145,6 +145,9 @@ def _papermill(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
 def test_papermill_from_the_repository_root_with_the_default_parameters(tmp_path, small_extract):
     """Defaults resolve against the project, not the current folder (the data default is the embedded
     synthetic extract; output_dir is given here only so the test writes nowhere in the clone)."""
+    from yot.runner import embedded_synthetic, ensure_embedded_synthetic
+
+    ensure_embedded_synthetic(embedded_synthetic())  # what make synth / make run write (a fresh clone lacks it)
     path = ROOT / "notebooks" / "data_quality.ipynb"
     done = _papermill(str(path.relative_to(ROOT)), str(tmp_path / "out.ipynb"), "-p", "output_dir",
                       str(tmp_path / "page"))
