@@ -64,8 +64,10 @@ def format_value(value: Any, kind: Kind, decimals: int = 1) -> str:
 
 
 def _signed(value: float, decimals: int) -> str:
-    text = f"{value:+,.{decimals}f}"
-    return text.replace("+0.0", "0.0") if float(text) == 0 else text  # no "-0.0" or "+0.0"
+    """A signed figure (+2.4, -1,234.5); a figure that rounds to zero has no sign (never "-0.0")."""
+    if round(value, decimals) == 0:
+        return f"{0:.{decimals}f}"
+    return f"{value:+,.{decimals}f}"
 
 
 def plain_value(value: Any, kind: Kind, decimals: int = 1) -> str:
