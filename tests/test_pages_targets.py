@@ -178,3 +178,18 @@ def test_substance_page_says_a_rise_for_a_higher_is_better_share() -> None:
     assert [r["target"] for r in page.summary["index_rows"]] == [
         "Young people starting substance-misuse work", "End reviews reporting reduced or stopped use"]
     assert re.search(r"no trend for the number of young people starting substance-misuse work yet", words)
+
+
+def test_fte_groups_hide_small_counts_and_what_would_reveal_them() -> None:
+    # 2006-07: 20 first-time entrants, 4 of them girls: the 4 is [c], and so is the 16 boys (the year's
+    # total is published, so 16 would give the 4 away)
+    parts = [cohort_extract(2005, 40, 0), cohort_extract(2007, 20, 0, sexes=("M", "M", "M", "M", "F"))]
+    extract = make_extract(people=[p for ps, _ in parts for p in ps], offences=[o for _, os in parts for o in os],
+                           population=_population([2004, 2006]))
+    page = first_time_entrants.build(extract, first_time_entrants.Params(years=[2004, 2006], extract_date=LATE))
+    groups = _cells(_table(page, "fte_by_group"))
+    sex = {c["group"]: c for c in groups if c["breakdown"] == "Sex"}
+    assert sex["Female"]["fte"] == "[c]" and sex["Female"]["rate"] == "[c]"
+    assert sex["Male"]["fte"] == "[c]" and sex["Not known"]["fte"] == "0"
+    assert "In 2006-07, 20 young people aged 10 to 17 had their first proven offence" in _text(page)
+    assert not re.search(r"\b(4|16) (girls|boys|young)", _text(page))

@@ -8,13 +8,16 @@ months before the extract date.
 
 from __future__ import annotations
 
+import polars as pl
 from pydantic import Field
 
 from yot.dates import add_months, period_description, period_name
+from yot.disclosure import SuppressionSpec
 from yot.extract import Extract
-from yot.labels import status_key
+from yot.fte import fte_summary
+from yot.labels import label, status_key
 from yot.pages.base import PageParams, as_at_date, is_synthetic, settings
-from yot.pages.model import Page, Section, Text
+from yot.pages.model import Column, Page, Section, Table, Text, table
 from yot.pages.verdict_tables import (
     findings,
     index_rows,
@@ -25,7 +28,7 @@ from yot.pages.verdict_tables import (
     verdict_table,
 )
 from yot.pages.verdict_words import figure, signed_percent
-from yot.pages.words import and_list
+from yot.pages.words import and_list, count_words
 from yot.params import Mode, Period
 from yot.verdicts import FINAL_AFTER_MONTHS, Verdict, fte_verdicts, trend
 
@@ -71,6 +74,32 @@ def baseline_words(rows: list[Verdict], params: Params, shown_baseline: bool) ->
                 f"every test. Years are compared as {unit}.")
 
 
+BREAKDOWN_NAMES = {"sex": "Sex", "age": "Age", "ethnicity": "Ethnic group"}
+
+
+def breakdown_table(extract: Extract, row: Verdict, threshold: int) -> Table:
+    """Who the first-time entrants of one year are: by sex, single year of age and ethnic group, each
+    with its own population and rate where the population table has one (none by ethnic group). Each
+    breakdown adds up to the year's total."""
+    summary = fte_summary(extract, row.start, row.end)
+    records = []
+    for breakdown, kind in (("sex", "sex"), ("age", None), ("ethnicity", "ethnicity")):
+        for code, group in summary["by"][breakdown].items():
+            records.append({"breakdown": BREAKDOWN_NAMES[breakdown], "group": label(kind, code) if kind else code,
+                            "fte": group["fte"], "population": group["population"], "rate": group["rate_per_100k"],
+                            "provisional": row.status == "provisional"})
+    frame = pl.DataFrame(records, schema={"breakdown": pl.String, "group": pl.String, "fte": pl.Int64,
+                                          "population": pl.Int64, "rate": pl.Float64, "provisional": pl.Boolean})
+    return table(
+        "fte_by_group", f"Who the first-time entrants of {row.period} are", frame,
+        [Column("breakdown", "Breakdown"), Column("group", "Group"), Column("fte", "First-time entrants", "count"),
+         Column("population", "Population aged 10 to 17", "count"), Column("rate", "Rate per 100,000", "number", 0)],
+        SuppressionSpec(counts=("fte",), derived={"rate": ("fte",)}, columns_add_up=True, blocks="breakdown"),
+        threshold=threshold, provisional="provisional",
+        notes=("There is no population estimate by ethnic group, so ethnic groups have counts only ([x]).",),
+    )
+
+
 def build(extract: Extract, params: Params) -> Page:
     """The first-time-entrant page."""
     t = params.disclosure_threshold
@@ -107,6 +136,16 @@ def build(extract: Extract, params: Params) -> Page:
         ), "trajectory"),
         Section("What each year shows", tuple(sentences(verdict_t, rows)), "words"),
     ]
+    counted = [r for r in rows if r.numerator is not None]
+    if counted:
+        latest = counted[-1]
+        p = " [p]" if latest.status == "provisional" else ""
+        sections.append(Section("Who the first-time entrants are", (
+            Text(f"In {latest.period}{p}, {count_words(latest.numerator, t)} young people aged 10 to 17 had their first "  # type: ignore[arg-type]
+                 "proven offence. By sex, age on the day of that offence and ethnic group; rates use each group's "
+                 "own population."),
+            breakdown_table(extract, latest, t),
+        ), "who"))
     return Page(
         name=params.page_name, kind="first_time_entrants", title="First-time entrants: are we on track?",
         subtitle=f"Young people aged 10 to 17 proven to have offended for the first time, {years} "

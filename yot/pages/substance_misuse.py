@@ -74,13 +74,13 @@ def baseline_words(rows: list[Verdict], what: str) -> Text:
 
 
 def _part(name: str, title: str, what: str, rows: list[Verdict], t: int, source: str, y_label: str,
-          aim: str) -> tuple[Section, object, object]:
+          aim: str, definition: str) -> tuple[Section, object, object]:
     found = trend(rows)
     years = f"{rows[0].period} to {rows[-1].period}"
     table_ = verdict_table(f"{name}_target_verdicts", f"{title}: the verdict of each year, {years}", rows, t)
     section = Section(title, (
         Text(trend_words(found, trend_hidden(table_, rows)), "finding"),
-        Text(f"The target: {aim} from the baseline."),
+        Text(f"The target: {aim} from the baseline. {definition}"),
         baseline_words(rows, what), table_,
         trajectory_chart(f"{name}_trajectory", f"{title} against the target path", table_, rows, source,
                          y_label=y_label),
@@ -100,11 +100,14 @@ def build(extract: Extract, params: Params) -> Page:
     source = Page(params.page_name, "substance_misuse", "", "", as_at, params.yot_name, synthetic).source
     s_section, s_table, s_trend = _part(
         "substance_starts", "Young people starting substance-misuse work", "the number starting", starts, t, source,
-        "Young people starting", _aim(params.starts_change_per_year, params.starts_mode, "count"))
+        "Young people starting", _aim(params.starts_change_per_year, params.starts_mode, "count"),
+        "A young person who starts two episodes of early intervention or treatment in one year is counted once.")
     i_section, i_table, i_trend = _part(
         "substance_improvement", "End reviews reporting reduced or stopped use", "the share improving", improvement, t,
         source, "End reviews reporting reduced or stopped use (%)",
-        _aim(params.improvement_change_per_year, params.improvement_mode, "proportion"))
+        _aim(params.improvement_change_per_year, params.improvement_mode, "proportion"),
+        "At the end of an intervention the young person's use is reviewed; every end review dated in the year counts, "
+        "so a young person reviewed twice counts twice. The target is held at 100% if its path would pass it.")
     provisional = sorted({r.period for r in rows if r.status == "provisional"})
     banners = []
     if provisional:
