@@ -55,6 +55,12 @@ def extract_dir(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a new process would: no table loaded earlier in it (yot.load._LAST)."""
+    monkeypatch.setattr(yot.load, "_LAST", {})
+
+
 @pytest.fixture
 def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "cache"
@@ -233,6 +239,7 @@ def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path: Path, cache_root: Path
     first = load_extract(folder)
     entry = next(p for p in (cache_root / "tables").iterdir() if p.name.startswith("offences-"))
     (entry / "accepted.parquet").write_bytes(b"not parquet")
+    yot.load._LAST.clear()  # a new process
     validated.clear()
     again = load_extract(folder)
     assert validated == ["offences"]
@@ -365,3 +372,41 @@ def test_cache_command_shows_and_clears(tmp_path: Path, cache_root: Path, capsys
     assert main(["cache", "clear"]) == 0
     assert "4 entries deleted" in capsys.readouterr().out
     assert entries(cache_root) == []
+
+
+def test_a_page_reads_what_the_runner_validated(tmp_path: Path, cache_root: Path, validated: list[str]) -> None:
+    """``yot run`` loads the extract once up front; every notebook's ``params.extract()`` then reads
+    the cache (no table is validated a second time)."""
+    from yot.pages.base import PageParams
+
+    folder = extract_dir(tmp_path / "x")
+    up_front = load_extract(folder)  # what the runner does
+    validated.clear()
+    extract = PageParams(data_dir=str(folder), yot_name="Barnet").extract()
+    assert validated == []
+    assert extract.counts == up_front.counts
+    assert extract.people.equals(up_front.people)
+
+
+def test_a_second_load_in_the_same_process_reuses_its_tables_safely(tmp_path: Path, cache_root: Path,
+                                                                    validated: list[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reused notebook kernel: the next notebook's load reads neither the files' rows nor the cache,
+    and a frame changed in place by one notebook is not what the next one gets."""
+    folder = extract_dir(tmp_path / "x")
+    first = load_extract(folder)
+    people = first.people.clone()
+    first.people.drop_in_place("yot")  # a notebook changing its frame in place
+    reads: list[str] = []
+    monkeypatch.setattr(yot.cache, "read_entry", lambda table, key, root=None: reads.append(table))
+    validated.clear()
+    second = load_extract(folder)
+    assert validated == [] and reads == []
+    assert second.people.equals(people)
+    write(folder, "population", POPULATION, ["Barnet,2005,10,M,2200"])  # a changed file is still seen
+    third = load_extract(folder)
+    assert validated == ["population"] and reads == ["population"]
+    assert third.population.get_column("count").to_list() == [2200]
+    validated.clear()
+    load_extract(folder, cache=False)  # no cache: no reuse either
+    assert validated == ["people", "offences", "interventions", "population"]

@@ -122,6 +122,11 @@ def _entry_dir(root: Path, table: str, key: str) -> Path:
     return root / _ENTRIES / f"{table}-{key}"
 
 
+def has_entry(table: str, key: str, root: Path | None = None) -> bool:
+    """Whether the cache holds a whole entry for ``table`` under ``key``."""
+    return (_entry_dir(root or cache_dir(), table, key) / _META).is_file()
+
+
 def read_entry(table: str, key: str, root: Path | None = None) -> CachedTable | None:
     """The cached result of ``table`` under ``key``, or None when there is none (or it cannot be read:
     a damaged entry is a miss, never an error)."""
@@ -146,7 +151,7 @@ def write_entry(table: str, key: str, result: CachedTable, root: Path | None = N
     the load goes on without it."""
     root = root or cache_dir()
     final = _entry_dir(root, table, key)
-    if (final / _META).is_file():
+    if has_entry(table, key, root):
         return True
     tmp: Path | None = None
     try:

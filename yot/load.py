@@ -585,6 +585,21 @@ def needed_tables(tables: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(name for name in TABLES if name in wanted)
 
 
+_LAST: dict[str, tuple[str, TableLoad]] = {}
+"""Per table, the cache key and result of its latest load in this process: a notebook kernel reused
+for the next notebook of a run gets the same tables back without reading the cache again."""
+
+
+def _parts(load: TableLoad) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, TableCount]:
+    """The parts of a table's load, in the order of ``TableLoad`` and ``yot.cache.CachedTable``."""
+    return load.accepted, load.quarantine, load.problems, load.count
+
+
+def _copy(load: TableLoad) -> TableLoad:
+    """A copy whose frames can be changed in place without touching ``load`` (columns are shared)."""
+    return TableLoad(load.accepted.clone(), load.quarantine.clone(), load.problems.clone(), load.count)
+
+
 def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool) -> dict[str, TableLoad]:
     """Each table of ``names`` (present in ``files``) validated, or its result read from the cache."""
     from yot import cache
@@ -595,6 +610,12 @@ def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool) -> 
         for name in names:
             person_ref = any(c.person_ref for c in TABLES[name].columns)
             keys[name] = cache.entry_key(name, files[name], people_key=keys.get("people") if person_ref else None)
+            last = _LAST.get(name)
+            if last is not None and last[0] == keys[name]:
+                loads[name] = _copy(last[1])
+                if not cache.has_entry(name, keys[name]):  # cleared, or another cache folder: fill it
+                    cache.write_entry(name, keys[name], cache.CachedTable(*_parts(last[1])))
+                continue
             hit = cache.read_entry(name, keys[name])
             if hit is not None:
                 loads[name] = TableLoad(hit.accepted, hit.quarantine, hit.problems, hit.count)
@@ -609,9 +630,9 @@ def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool) -> 
         if name == "people":
             accepted_people = loads["people"].accepted.get_column("person_id")
         if use_cache:
-            done = loads[name]
-            cache.write_entry(name, keys[name], cache.CachedTable(done.accepted, done.quarantine, done.problems,
-                                                                  done.count))
+            cache.write_entry(name, keys[name], cache.CachedTable(*_parts(loads[name])))
+    if use_cache:
+        _LAST.update({name: (keys[name], _copy(loads[name])) for name in names})
     return loads
 
 
