@@ -101,6 +101,12 @@ def pooled(areas: Sequence[Area]) -> float | None:
     return sum(a.reoffenders for a in areas) / n if n else None
 
 
+def pooled_area(name: str, area_type: str, areas: Sequence[Area]) -> Area:
+    """One area whose counts are the sums of ``areas``' (source ``pooled``)."""
+    return Area(name, area_type, sum(a.cohort_size for a in areas), sum(a.reoffenders for a in areas),
+                sum(a.reoffences for a in areas), "pooled")
+
+
 def computed_areas(extract: Extract, start: dt.date, end: dt.date, follow_up_months: int = 12,
                    waiting_months: int = 6) -> list[Area]:
     """Every YOT of the extract (``people.yot``) with its cohort of the period, by the suite's rules."""
@@ -138,6 +144,7 @@ class Comparison:
     region_rate: float | None = None
     region_source: str | None = None
     england_rate: float | None = None
+    groups: tuple[Area, ...] = ()  # the family, region and England figures used (published or pooled)
     centre: float | None = None
     centre_source: str = ""
     ranks: dict[str, int] = field(default_factory=dict)
@@ -223,9 +230,11 @@ def compare(
     elif own.family:
         family_name = own.family
         members = [a for a in yots.values() if a.family == own.family or a.area == yot]
+    used: list[Area] = []
     if family_name is not None:
         row = groups.get(("family", family_name)) if not family else None
-        family_rate, family_source = (row.rate, "published") if row else (pooled(members), "pooled")
+        used.append(row or pooled_area(family_name, "family", members))
+        family_rate, family_source = used[-1].rate, used[-1].source
     ranked = [a for a in members if a.cohort_size]
     ranks = dict(zip([a.area for a in ranked], competition_ranks([a.rate for a in ranked]), strict=True)) \
         if own.cohort_size else {}
@@ -233,9 +242,11 @@ def compare(
     region_name, region_rate, region_source = own.region, None, None
     if region_name:
         row = groups.get(("region", region_name))
-        region_rate, region_source = ((row.rate, "published") if row else
-                                      (pooled([a for a in yots.values() if a.region == region_name]), "pooled"))
+        used.append(row or pooled_area(region_name, "region", [a for a in yots.values() if a.region == region_name]))
+        region_rate, region_source = used[-1].rate, used[-1].source
     england = next((a for (t, _), a in groups.items() if t == "england"), None)
+    if england is not None:
+        used.append(england)
     england_rate = england.rate if england else None
     with_cohort = [a for a in yots.values() if a.cohort_size]
     centre, centre_source = ((england_rate, "England") if england_rate is not None else
@@ -244,7 +255,7 @@ def compare(
         yot=own, start=start, end=end, published=own_pub, yots=tuple(yots.values()), family_name=family_name,
         family_members=tuple(members), family_rate=family_rate, family_source=family_source,
         region_name=region_name, region_rate=region_rate, region_source=region_source, england_rate=england_rate,
-        centre=centre, centre_source=centre_source, ranks=ranks if family_name else {},
+        centre=centre, centre_source=centre_source, ranks=ranks if family_name else {}, groups=tuple(used),
     )
 
 

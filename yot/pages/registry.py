@@ -56,6 +56,17 @@ def _cohorts(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
              {**_reoffending(suite), "cohort_year": year, **extra}) for year in r.cohort_years]
 
 
+def _comparisons(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
+    """Planned whenever the suite file has a comparisons section; the page says plainly when the extract
+    has no other area to compare with."""
+    c, r = suite.comparisons, suite.reoffending
+    if c is None:
+        return []
+    return [("comparisons", f"How {suite.yot} compares: reoffending against other areas",
+             {"period": c.period, "year": c.year, "quarter": c.quarter, "family": list(c.family) if c.family else None,
+              "follow_up_months": r.follow_up_months, "waiting_months": r.waiting_months})]
+
+
 def _tracker(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
     t, r = suite.tracker, suite.reoffending
     return [("tracker", "Live tracker: where the recent cohorts are heading",
@@ -124,6 +135,7 @@ REGISTRY: tuple[PageKind, ...] = (
     PageKind("evaluation", "evaluation.ipynb", "Does it work? Programme evaluations", _evaluations),
     PageKind("evaluation_comparison", "evaluation_comparison.ipynb", "Does it work? Programme evaluations",
              _evaluation_comparison, after=("evaluation",)),
+    PageKind("comparisons", "comparisons.ipynb", "Where we are now and how we compare", _comparisons),
 )
 """Every page kind, in the order the index lists them."""
 
