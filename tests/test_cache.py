@@ -410,3 +410,10 @@ def test_a_second_load_in_the_same_process_reuses_its_tables_safely(tmp_path: Pa
     validated.clear()
     load_extract(folder, cache=False)  # no cache: no reuse either
     assert validated == ["people", "offences", "interventions", "population"]
+
+
+def test_a_load_of_only_an_absent_optional_table_is_empty(tmp_path: Path, cache_root: Path) -> None:
+    folder = extract_dir(tmp_path / "x")
+    extract = load_extract(folder, tables=("comparators",))
+    assert extract.present == frozenset() and extract.counts == {} and len(extract.problems) == 0
+    assert extract.comparators.schema == TABLES["comparators"].schema

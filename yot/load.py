@@ -10,6 +10,10 @@ Both formats go through one path: every column is brought to text (Parquet dates
 are checked on the text, and the accepted rows are then cast to the contract's types. (A Parquet
 column already stored with its contract type, a Date or an integer, is checked as stored: it cannot
 break the date or integer rules, and converting it twice would only cost time.)
+
+A command reads and validates only the tables it needs (``tables=``), and each table's result is kept
+in the validated-extract cache (:mod:`yot.cache`): a later load of the same file reads it back instead
+of validating again, with the same report and quarantine.
 """
 
 from __future__ import annotations
@@ -666,7 +670,7 @@ def load_extract(path: Path, *, tables: Iterable[str] | None = None, cache: bool
     loads = _validate(files, names, cache_enabled(no_cache=not cache))
 
     frames = {name: loads[name].accepted if name in loads else empty_table(name) for name in TABLES}
-    problem_frames = [loads[name].problems for name in TABLES if name in loads]
+    problem_frames = [loads[name].problems for name in TABLES if name in loads] or [pl.DataFrame(schema=PROBLEM_SCHEMA)]
     problems = ProblemRows(pl.concat(problem_frames).select(list(PROBLEM_SCHEMA)))
     return Extract(
         **frames,
