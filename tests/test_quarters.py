@@ -58,3 +58,18 @@ def test_year_quarters_split_calendar_and_financial_years() -> None:
     assert year_quarters(D(2005, 4, 1), D(2006, 3, 31))[-1] == (D(2006, 1, 1), D(2006, 3, 31))
     with pytest.raises(ValueError):
         year_quarters(D(2005, 1, 1), D(2005, 2, 28))
+
+
+def test_the_reoffending_target_uses_the_quarterly_figure_when_asked_and_the_page_says_so() -> None:
+    from yot.pages import targets
+    from yot.verdicts import reoffending_verdicts
+
+    kw = dict(baseline_year=2005, baseline_value=0.5, change_per_year=-0.05)
+    plain = reoffending_verdicts(_year(), [2005], "calendar", extract_date=D(2008, 1, 1), **kw)
+    quarters = reoffending_verdicts(_year(), [2005], "calendar", extract_date=D(2008, 1, 1), annual_from_quarters=True,
+                                    **kw)
+    assert plain[0].observed == pytest.approx(2 / 3) and quarters[0].observed == pytest.approx(0.6)
+    page = targets.build(_year(), targets.Params(cohort_years=[2005], baseline_year=2005, baseline_value=0.5,
+                                                 targets_by_tier=False, annual_from_quarters=True,
+                                                 extract_date=D(2008, 1, 1)))
+    assert dict(page.settings)["How a year's figure is counted"].startswith("the four quarterly cohorts")

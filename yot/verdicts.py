@@ -36,7 +36,7 @@ from yot.cohort import default_extract_date
 from yot.contract import TIER_ORDER
 from yot.extract import Extract
 from yot.fte import PER, fte_by_year, fte_target, yearly_change
-from yot.measures import measures_by_year
+from yot.measures import measures_by_year, measures_by_year_from_quarters
 from yot.stats import (
     detectable_one_sample_count,
     detectable_one_sample_proportion,
@@ -247,6 +247,7 @@ def reoffending_verdicts(
     mode: Mode = "relative",
     by_tier: bool = False,
     tier_baselines: Mapping[str, float] | None = None,
+    annual_from_quarters: bool = False,
 ) -> list[Verdict]:
     """The reoffending target (binary rate, lower is better) of each cohort, then of each tier.
 
@@ -256,11 +257,13 @@ def reoffending_verdicts(
     is ``baseline_value`` for the whole cohort; for a tier, ``tier_baselines[tier]`` where given, else
     the extract's baseline cohort's rate for that tier (``baseline_source`` ``data``); a tier with no
     member in the baseline cohort and no parameter has no baseline and no rows. Final = the cohort is
-    complete (follow-up and waiting period passed by the extract date).
+    complete (follow-up and waiting period passed by the extract date). ``annual_from_quarters``: each
+    year's figure is its four quarterly cohorts added together (:func:`yot.measures.measures_by_year_from_quarters`).
     """
     as_of = _as_of(extract, extract_date)
     all_years = sorted(set(years) | {baseline_year})
-    table = measures_by_year(extract, all_years, period, follow_up_months, waiting_months, as_of)
+    by_year = measures_by_year_from_quarters if annual_from_quarters else measures_by_year
+    table = by_year(extract, all_years, period, follow_up_months, waiting_months, as_of)
     groups: list[tuple[str, str]] = [("all", "all")] + ([("tier", t) for t in TIER_ORDER] if by_tier else [])
     given = dict(tier_baselines or {})
     out: list[Verdict] = []

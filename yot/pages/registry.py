@@ -80,7 +80,8 @@ def _targets(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:
     return [("targets", "Reoffending target: are we on track?",
              {**_reoffending(suite), "cohort_years": list(r.cohort_years), "baseline_year": t.baseline_year,
               "baseline_value": t.baseline_value, "change_per_year": t.change_per_year, "target_mode": t.mode,
-              "targets_by_tier": r.targets_by_tier, "tier_baselines": dict(r.tier_baselines) or None})]
+              "targets_by_tier": r.targets_by_tier, "tier_baselines": dict(r.tier_baselines) or None,
+              **({"annual_from_quarters": True} if r.annual_from_quarters else {})})]
 
 
 def _first_time_entrants(suite: Suite) -> list[tuple[str, str, dict[str, Any]]]:

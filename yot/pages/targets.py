@@ -47,6 +47,7 @@ class Params(PageParams):
     target_mode: Mode = "relative"
     targets_by_tier: bool = True
     tier_baselines: dict[str, float] | None = None
+    annual_from_quarters: bool = False  # a year's figure as its four quarterly cohorts added together (MoJ)
 
 
 def verdicts(extract: Extract, params: Params) -> list[Verdict]:
@@ -55,7 +56,7 @@ def verdicts(extract: Extract, params: Params) -> list[Verdict]:
         extract, params.cohort_years, params.period, params.follow_up_months, params.waiting_months,
         as_at_date(extract, params), baseline_year=params.baseline_year, baseline_value=params.baseline_value,
         change_per_year=params.change_per_year, mode=params.target_mode, by_tier=params.targets_by_tier,
-        tier_baselines=params.tier_baselines,
+        tier_baselines=params.tier_baselines, annual_from_quarters=params.annual_from_quarters,
     )
 
 
@@ -189,6 +190,10 @@ def build(extract: Extract, params: Params) -> Page:
                           ("Baseline", f"{figure(params.baseline_value, 'proportion')}, the "
                                        f"{period_name(params.period, params.baseline_year)} cohort (the strategy's figure)"),
                           ("Target", f"{aim} ({params.target_mode})"),
+                          ("How a year's figure is counted",
+                           "the four quarterly cohorts of the year added together (the MoJ method since 2017; a "
+                           "young person can count in more than one quarter)" if params.annual_from_quarters else
+                           "one cohort for the year: each young person counted once, from their first index offence"),
                           ("Follow-up", f"{params.follow_up_months} months after the index date"),
                           ("Waiting period", f"{params.waiting_months} months more for the reoffence to be proven"),
                           ("Rated", "only cohorts whose follow-up and waiting period have passed")),
