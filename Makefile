@@ -13,16 +13,28 @@ NOTEBOOKS ?=
 # The extract of `make run`: DATA= here, else the suite file's `data:`, else the embedded synthetic one.
 DATA_ARG := $(if $(DATA),--data $(DATA))
 
-.PHONY: setup run test bench lab clean synth
+LOCK   := requirements.lock
+LOCK_TOOLS ?= /tmp/yot-lock-tools
+
+.PHONY: setup run test bench lab clean synth lock
 
 setup: $(STAMP)
 
-# Re-installs only when pyproject.toml changes (the stamp is older than it).
-$(STAMP): pyproject.toml
+# Pinned, reproducible: exactly the versions (and file hashes) of requirements.lock, then yot itself
+# without touching them. Re-installs only when pyproject.toml or the lock changes.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Refresh requirements.lock from pyproject.toml (Python 3.11, hashes of every file; the current pins are
+# kept where they still satisfy pyproject.toml; `make lock UPGRADE=1` moves to the newest allowed).
+# uv runs from its own virtualenv under /tmp, never from .venv.
+lock:
+	@test -x $(LOCK_TOOLS)/bin/uv || ($(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install --quiet uv)
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python $(LOCK_TOOLS)/bin/python \
+	    --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 # The embedded synthetic extract (deterministic for its seed), made again when the generator or the
 # data contract changes.

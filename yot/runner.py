@@ -46,7 +46,16 @@ from yot.pages.registry import Run, plan
 from yot.params import Suite, load_suite, suite_parameters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+
+
+def _notebooks_dir() -> Path:
+    """The suite's notebooks: ``notebooks/`` of the clone; in a non-editable install (``pip install .``)
+    the copy shipped inside the package as ``yot/notebooks`` (pyproject.toml)."""
+    clone = REPO_ROOT / "notebooks"
+    return clone if (REPO_ROOT / "pyproject.toml").is_file() and clone.is_dir() else Path(__file__).resolve().parent / "notebooks"
+
+
+NOTEBOOKS_DIR = _notebooks_dir()
 EMBEDDED_SYNTHETIC = Path("data") / "synthetic"
 """Where the embedded synthetic extract lives, in the project folder (``make synth`` writes it)."""
 KERNEL_NAME = "python3"
