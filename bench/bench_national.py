@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "national.md")
     args = parser.parse_args(argv)
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still remove the private cache
     data = (args.data or national_extract(args.people, args.seed)).resolve()
     cache = Path(tempfile.mkdtemp(prefix="yot-bench-cache-"))
     env = {**os.environ, "YOT_CACHE_DIR": str(cache)}
@@ -209,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     report = [
         f"# National extract: whole-process times ({started:%Y-%m-%d %H:%M})",
         "",
-        f"Extract `{data}`; {os.cpu_count()} cores, load average {load:.1f} at the start "
+        f"Extract `{data}`; {os.cpu_count()} cores, load average {load:.1f} at the start and "
+        f"{os.getloadavg()[0]:.1f} at the end "
         f"(a shared machine: the figures move with it); Python {platform.python_version()}. "
         f"Medians of {args.repeats} runs, each `python -m yot ...` from start to exit. Cold: cache emptied "
         "first (validates, fills the cache); no cache: `--no-cache`; warm: cache filled. DuckDB: the 2005 "

@@ -129,18 +129,20 @@ def has_entry(table: str, key: str, root: Path | None = None) -> bool:
 
 def read_entry(table: str, key: str, root: Path | None = None) -> CachedTable | None:
     """The cached result of ``table`` under ``key``, or None when there is none (or it cannot be read:
-    a damaged entry is a miss, never an error)."""
+    a damaged entry is a miss, never an error, and is removed so that the load writes it afresh)."""
     folder = _entry_dir(root or cache_dir(), table, key)
     meta_file = folder / _META
     if not meta_file.is_file():
         return None
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        if meta.get("table") != table or meta.get("key") != key:
+            raise ValueError("an entry under another name")
         parts = {part: pl.read_parquet(folder / f"{part}.parquet") for part in _PARTS}
         count = TableCount(**meta["count"])
-    except Exception:  # noqa: BLE001 - removed or damaged under us: validate again
-        return None
-    if meta.get("table") != table or meta.get("key") != key:
+    except Exception:  # noqa: BLE001 - damaged, or cleared under us: validate again
+        # Entries appear whole by rename and never change after, so one that cannot be read is damaged.
+        shutil.rmtree(folder, ignore_errors=True)
         return None
     return CachedTable(count=count, **parts)
 
