@@ -81,7 +81,10 @@ def test_no_comparators_is_said_plainly() -> None:
     people, offences = _yot("Alpha", 50, 10)
     page = _page(make_extract(people=people, offences=offences))
     assert page.answer.text.startswith("There are no comparators: this extract holds only Alpha's young people")
-    assert page.sections == () and page.summary["comparators"] is False
+    assert page.summary["comparators"] is False
+    assert [s.anchor for s in page.sections] == ["own"]  # its own figure, alone
+    assert list(page.tables()[0].rows()) == [["Alpha", "This youth offending team", "50", "10", "20.0%", "11.2%",
+                                               "33.0%", "Computed from the extract"]]
 
 
 def test_a_small_own_cohort_is_not_compared() -> None:

@@ -214,6 +214,9 @@ def build(extract: Extract, params: Params) -> Page:
             f"other youth offending teams, a family, a region or England (the optional comparators table) for the "
             f"{label_} cohort. To compare, add a comparators table to the extract or run the suite on an extract of "
             "several youth offending teams.", "answer")
+        sections.append(Section(f"{yot} on its own", (
+            Text(f"{yot}'s own {label_} figure{p}, with nothing to set it beside:"), areas_table(c, yot, label_, t)),
+            "own"))
     elif _hidden(c.yot, t):
         answer = Text(f"{yot}'s {label_} cohort is too small to compare without revealing a count below {t}.", "answer")
     else:
