@@ -274,9 +274,12 @@ def test_no_published_page_or_csv_shows_a_code_name(suite_run):
     codes = code_names()
     assert {"referral_order", "pre_court", "restorative_justice", "asset_score"} <= codes
     word = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
+    developer = re.compile(r"\b[\w/]+\.(?:py|md|ipynb)\b|\byot/\w+|\btests/\w+")
     for page in published_pages(suite_run):
-        found = set(word.findall(" ".join(visible(page).words))) & codes
+        words = " ".join(visible(page).words)
+        found = set(word.findall(words)) & codes
         assert not found, f"{page.name} shows code names: {sorted(found)}"
+        assert not developer.findall(words), f"{page.name} names files of the code: {developer.findall(words)[:3]}"
     csvs = sorted((suite_run.published / "tables").glob("*.csv"))
     assert csvs
     for path in csvs:
