@@ -131,7 +131,7 @@ def build(extract: Extract, params: Params) -> Page:
         ), "verdicts"),
         Section("Against the target path", (
             trajectory_chart("fte_trajectory", "First-time entrants against the target path", verdict_t, rows, source,
-                             y_label="First-time entrants per 100,000 aged 10 to 17" if rates else
+                             y_label="Per 100,000 aged 10 to 17" if rates else
                              "First-time entrants"),
         ), "trajectory"),
         Section("What each year shows", tuple(sentences(verdict_t, rows)), "words"),

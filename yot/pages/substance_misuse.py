@@ -104,7 +104,7 @@ def build(extract: Extract, params: Params) -> Page:
         "A young person who starts two episodes of early intervention or treatment in one year is counted once.")
     i_section, i_table, i_trend = _part(
         "substance_improvement", "End reviews reporting reduced or stopped use", "the share improving", improvement, t,
-        source, "End reviews reporting reduced or stopped use (%)",
+        source, "Reduced or stopped use (%)",
         _aim(params.improvement_change_per_year, params.improvement_mode, "proportion"),
         "At the end of an intervention the young person's use is reviewed; every end review dated in the year counts, "
         "so a young person reviewed twice counts twice. The target is held at 100% if its path would pass it.")
