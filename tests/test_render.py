@@ -243,3 +243,27 @@ def test_render_fills_the_chrome_of_any_template():
     page = render("glossary.html.j2", title="Glossary", yot="Barnet", synthetic=True, footer="f", suite_title="S",
                   threshold=5)
     assert "not Barnet&#39;s figures" in page and "1 to 4" in page
+
+
+def test_small_multiples_share_one_scale_and_the_target_line_has_a_legend_entry():
+    import matplotlib.pyplot as plt
+
+    from yot.charts import PALETTE, draw
+
+    bars = pl.DataFrame({"panel": ["Tier", "Tier", "Sex", "Sex"], "group": ["A", "B", "Male", "Female"],
+                         "rate": [0.30, 0.64, 0.10, 0.12], "low": [0.2, 0.5, 0.05, 0.06], "high": [0.4, 0.75, 0.2, 0.2],
+                         "label": ["30%", "64%", "10%", "12%"]})
+    figure = draw(Chart("groups", "group_bars", "Who reoffended", bars, "alt", "source"))
+    limits = {ax.get_xlim() for ax in figure.axes if ax.get_visible() and ax.has_data()}
+    plt.close(figure)
+    assert len(limits) == 1 and limits.pop()[1] >= 0.75  # one scale, wide enough for the largest interval
+    trend = pl.DataFrame({"x": [0, 1], "period": ["2004-05", "2005-06"], "observed": [0.28, 0.27],
+                          "low": [0.25, 0.24], "high": [0.31, 0.30], "target": [0.28, 0.266],
+                          "status": ["baseline", "provisional"]})
+    figure = draw(Chart("trend", "target_trend", "Against the target", trend, "alt", "source"))
+    legend = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
+    ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    plt.close(figure)
+    assert legend[0] == "Target trajectory" and any("Provisional" in t for t in legend)
+    assert ticks == ["2004-05", "2005-06"]
+    assert len(set(PALETTE[:6])) == 6  # distinct colours
