@@ -160,7 +160,9 @@ def write_entry(table: str, key: str, result: CachedTable, root: Path | None = N
         (root / _ENTRIES).mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{table}-", suffix=".tmp", dir=root / _ENTRIES))
         for part in _PARTS:
-            getattr(result, part).write_parquet(tmp / f"{part}.parquet", statistics=False)
+            # snappy: about half the read time of zstd for twice the size (the national extract: 0.10 s
+            # against 0.18 s to read people and offences, 31 MB against 14 MB)
+            getattr(result, part).write_parquet(tmp / f"{part}.parquet", compression="snappy", statistics=False)
         meta = {"table": table, "key": key, "version": yot.__version__, "layout": LAYOUT,
                 "count": {"read": result.count.read, "accepted": result.count.accepted,
                           "quarantined": result.count.quarantined}}
