@@ -248,3 +248,27 @@ def test_fte_falls_back_to_counts_when_a_population_is_missing() -> None:
     assert year.unit == "count" and year.denominator is None
     assert year.observed == 30 and year.baseline == 40
     assert change_phrase(year) == "down 25% from 40"
+
+
+def test_the_trend_falls_back_to_poisson_with_the_period_size_as_offset(monkeypatch) -> None:
+    import statsmodels.api as sm
+
+    from yot.stats import yearly_relative_change
+
+    class FailingBinomial(sm.families.Binomial):
+        def __init__(self, *args, **kwargs):
+            raise ValueError("the binomial fit failed")
+
+    monkeypatch.setattr(sm.families, "Binomial", FailingBinomial)
+    change, low, high, model = yearly_relative_change([2003, 2004, 2005], [400, 360, 324], [1000, 1000, 1000],
+                                                      "proportion")
+    assert model.startswith("Poisson, log of the period size as offset")
+    assert change == pytest.approx(-0.10, abs=1e-6)  # the log-linear model fits 10% down a year exactly too
+    assert low < change < high
+
+
+def test_no_trend_when_nothing_was_counted() -> None:
+    from yot.stats import yearly_relative_change
+
+    assert yearly_relative_change([2003, 2004, 2005], [0, 0, 0], [50, 50, 50], "proportion") is None
+    assert yearly_relative_change([2003], [10], [50], "proportion") is None

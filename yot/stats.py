@@ -207,12 +207,12 @@ def yearly_relative_change(
     if not counts.sum() > 0:
         return None  # nothing counted in any period: no rate of change exists
 
-    def fitted(model: object) -> tuple[float, float] | None:
+    def fitted(make: object) -> tuple[float, float] | None:
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = model.fit()  # type: ignore[attr-defined]
-        except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError):
+                warnings.simplefilter("ignore")  # e.g. the log link outside the binomial's canonical domain
+                result = make().fit()  # type: ignore[operator]
+        except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError, OverflowError):
             return None
         beta, se = float(result.params[1]), float(result.bse[1])
         converged = bool(getattr(result, "converged", True))
@@ -226,22 +226,21 @@ def yearly_relative_change(
         sizes = np.asarray(denominators, dtype=float)
         if np.any(sizes <= 0):
             return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the log link is outside the binomial's canonical domain
-            binomial = sm.GLM(np.column_stack([counts, sizes - counts]), design,
-                              family=sm.families.Binomial(link=sm.families.links.Log()))
-        fit, model_name = fitted(binomial), "binomial, log link"
+        fit, model_name = fitted(lambda: sm.GLM(np.column_stack([counts, sizes - counts]), design,
+                                                family=sm.families.Binomial(link=sm.families.links.Log()))), \
+            "binomial, log link"
         if fit is None:
-            poisson = sm.GLM(counts, design, family=sm.families.Poisson(), offset=np.log(sizes))
-            fit, model_name = fitted(poisson), "Poisson, log of the period size as offset (binomial fit failed)"
+            fit, model_name = fitted(lambda: sm.GLM(counts, design, family=sm.families.Poisson(),
+                                                    offset=np.log(sizes))), \
+                "Poisson, log of the period size as offset (the binomial fit failed)"
     elif kind == "rate":
         sizes = np.asarray(denominators, dtype=float)
         if np.any(sizes <= 0):
             return None
-        fit, model_name = fitted(sm.GLM(counts, design, family=sm.families.Poisson(), offset=np.log(sizes))), \
-            "Poisson, log of the population as offset"
+        fit, model_name = fitted(lambda: sm.GLM(counts, design, family=sm.families.Poisson(),
+                                                offset=np.log(sizes))), "Poisson, log of the population as offset"
     elif kind == "count":
-        fit, model_name = fitted(sm.GLM(counts, design, family=sm.families.Poisson())), "Poisson"
+        fit, model_name = fitted(lambda: sm.GLM(counts, design, family=sm.families.Poisson())), "Poisson"
     else:
         raise ValueError(f"unknown kind of figure: {kind!r}")
     if fit is None:
