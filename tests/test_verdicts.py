@@ -8,6 +8,8 @@ import math
 
 import pytest
 from handmade import cohort_extract, extract_of
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats import rates
 
@@ -272,3 +274,18 @@ def test_no_trend_when_nothing_was_counted() -> None:
 
     assert yearly_relative_change([2003, 2004, 2005], [0, 0, 0], [50, 50, 50], "proportion") is None
     assert yearly_relative_change([2003], [10], [50], "proportion") is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(1, 400), share=st.floats(0, 1), target=st.floats(0.001, 0.999), lower=st.booleans())
+def test_the_status_follows_the_rule_for_any_share(n: int, share: float, target: float, lower: bool) -> None:
+    x = round(share * n)
+    row = _verdict(x, n, target, baseline=0.5, lower=lower)
+    better = row.observed <= target if lower else row.observed >= target
+    inside = row.ci_low <= target <= row.ci_high
+    assert row.status == ("met" if better else "within_margin" if inside else "missed")
+    # the chance of being on target is the Jeffreys posterior's; the detectable change is in the better direction
+    posterior = sps.beta(x + 0.5, n - x + 0.5)
+    assert row.p_on_target == pytest.approx(posterior.cdf(target) if lower else posterior.sf(target))
+    if row.detectable_change is not None:
+        assert (row.detectable_change < 0) == lower and 0 <= 0.5 + row.detectable_change <= 1
