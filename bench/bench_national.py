@@ -57,29 +57,30 @@ IMPORTS = {
 }
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
-    """Wall seconds, peak resident MB, exit code and stderr of one process."""
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, str, float]:
+    """Wall seconds, peak resident MB, exit code, stderr and CPU seconds (user + system) of one process."""
     began = time.perf_counter()
     child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     stderr = child.stderr.read() if child.stderr else ""
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, usage.ru_maxrss / 1024, child.returncode, stderr
+    return seconds, usage.ru_maxrss / 1024, child.returncode, stderr, usage.ru_utime + usage.ru_stime
 
 
 def median_run(argv: list[str], env: dict[str, str], repeats: int, before=None) -> dict[str, float]:  # noqa: ANN001
     """Median seconds and the largest peak memory over ``repeats`` runs (``before()`` ahead of each)."""
-    seconds, peaks = [], []
+    seconds, peaks, cpu = [], [], []
     for _ in range(repeats):
         if before is not None:
             before()
-        took, peak, code, stderr = timed(argv, env)
+        took, peak, code, stderr, used = timed(argv, env)
         if code != 0:
             raise RuntimeError(f"{' '.join(argv)} exited {code}:\n{stderr[-2000:]}")
         seconds.append(took)
         peaks.append(peak)
-    return {"s": statistics.median(seconds), "all": seconds, "mb": max(peaks)}
+        cpu.append(used)
+    return {"s": statistics.median(seconds), "all": seconds, "mb": max(peaks), "cpu": statistics.median(cpu)}
 
 
 def national_extract(people: int, seed: int) -> Path:
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-run", action="store_true", help="skip 'yot run' on the extract")
+    parser.add_argument("--commands", default=",".join(COMMANDS), help="which of them (comma-separated)")
     parser.add_argument("--out", type=Path, default=RESULTS / "national.md")
     args = parser.parse_args(argv)
 
@@ -181,12 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_national: {data} ({args.repeats} runs each, median; load average {load:.1f} on "
               f"{os.cpu_count()} cores)", flush=True)
         duck = median_run([*py, "-c", DUCKDB, str(data), "2005", "2005"], env, args.repeats)
-        print(f"  DuckDB cohort query: {duck['s']:.2f} s, {duck['mb']:,.0f} MB", flush=True)
+        print(f"  DuckDB cohort query: {duck['s']:.2f} s ({duck['cpu']:.2f} s CPU), {duck['mb']:,.0f} MB", flush=True)
         imports = {label: median_run([*py, "-c", code], env, args.repeats) for label, code in IMPORTS.items()}
         baseline = median_run([*py, "-c", "pass"], env, args.repeats)
 
         rows, results = [], {}
         for name, command in COMMANDS.items():
+            if name not in args.commands.split(","):
+                continue
             base = [*py, "-m", "yot", *command[:1], "--data", str(data), *command[1:]]
             try:
                 cold = median_run(base, env, args.repeats, before=clear)
@@ -199,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = {"cold": cold, "no_cache": bare, "warm": warm}
             rows.append([f"`yot {name}`", f"{cold['s']:.2f}", f"{bare['s']:.2f}", f"{warm['s']:.2f}",
                          f"{duck['s']:.2f}", f"{cold['s'] / duck['s']:.1f}x", f"{warm['s'] / duck['s']:.1f}x",
+                         f"{warm['cpu']:.2f}", f"{duck['cpu']:.2f}",
                          f"{max(cold['mb'], bare['mb']):,.0f}", f"{warm['mb']:,.0f}"])
             print(f"  {name}: cold {cold['s']:.2f} s, no cache {bare['s']:.2f} s, warm {warm['s']:.2f} s "
+                  f"({warm['cpu']:.2f} s CPU) "
                   f"(DuckDB {duck['s']:.2f} s); peak {cold['mb']:,.0f} / {warm['mb']:,.0f} MB", flush=True)
 
         clear()  # the run starts cold: the runner validates once and the notebooks read its cache
@@ -217,10 +223,11 @@ def main(argv: list[str] | None = None) -> int:
         f"Medians of {args.repeats} runs, each `python -m yot ...` from start to exit. Cold: cache emptied "
         "first (validates, fills the cache); no cache: `--no-cache`; warm: cache filled. DuckDB: the 2005 "
         "reoffending cohort (bench_reoffending.py's query: counts overall and by tier, sex, age band, "
-        "ethnicity) over the same Parquet files, also a whole process: the reference for every row.",
+        "ethnicity) over the same Parquet files, also a whole process: the reference for every row. "
+        "CPU seconds (user + system, median) move less with the machine's load than wall time.",
         "",
         markdown(rows, ["command", "cold s", "no cache s", "warm s", "DuckDB s", "cold / DuckDB",
-                        "warm / DuckDB", "peak MB (cold)", "peak MB (warm)"]),
+                        "warm / DuckDB", "warm CPU s", "DuckDB CPU s", "peak MB (cold)", "peak MB (warm)"]),
         "",
         "What every command pays before any work (median whole process):",
         "",
