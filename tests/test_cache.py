@@ -124,6 +124,7 @@ def test_a_changed_byte_invalidates_that_table_even_with_size_and_mtime_kept(
     validated.clear()
     extract = load_extract(folder)
     assert validated == ["offences"]  # people, interventions and population still come from the cache
+    assert entries(cache_root) == ["interventions", "offences", "people", "population"]  # the old one went
     assert extract.counts["offences"] == TableCount(4, 3, 1)
     assert extract.offences.get_column("offence_id").to_list() == ["O1", "O2", "O4"]
 
@@ -166,11 +167,20 @@ def test_a_new_package_version_invalidates_every_table(tmp_path: Path, cache_roo
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     folder = extract_dir(tmp_path / "x")
     load_extract(folder)
+    other = tmp_path / "y"  # the same files in another folder: the entries are shared
+    for table in ("people", "offences", "interventions", "population"):
+        (other / f"{table}.csv").parent.mkdir(exist_ok=True)
+        (other / f"{table}.csv").write_bytes((folder / f"{table}.csv").read_bytes())
     monkeypatch.setattr(yot, "__version__", yot.__version__ + ".post1")
     monkeypatch.setattr(yot.cache, "_code_key", None)
     validated.clear()
-    load_extract(folder)
+    load_extract(other)
     assert validated == ["people", "offences", "interventions", "population"]
+    assert entries(cache_root) == ["interventions", "offences", "people", "population"]  # the old code's went
+    yot.load._LAST.clear()
+    validated.clear()
+    load_extract(folder)
+    assert validated == []
     validated.clear()
     load_extract(folder)
     assert validated == []

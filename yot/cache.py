@@ -147,10 +147,16 @@ def read_entry(table: str, key: str, root: Path | None = None) -> CachedTable | 
     return CachedTable(count=count, **parts)
 
 
-def write_entry(table: str, key: str, result: CachedTable, root: Path | None = None) -> bool:
+def write_entry(
+    table: str, key: str, result: CachedTable, root: Path | None = None, *, source: Path | None = None
+) -> bool:
     """Store ``result`` under ``key`` (atomically: a temporary folder renamed into place). Returns
     whether the entry is there afterwards. A cache that cannot be written is warned about once and
-    the load goes on without it."""
+    the load goes on without it.
+
+    ``source``: the file the result came from. Once the entry is in place, the other entries of
+    ``table`` that can no longer be used are removed (:func:`prune`), so the cache keeps one entry
+    per file rather than one per version of it."""
     root = root or cache_dir()
     final = _entry_dir(root, table, key)
     if has_entry(table, key, root):
@@ -163,7 +169,8 @@ def write_entry(table: str, key: str, result: CachedTable, root: Path | None = N
             # snappy: about half the read time of zstd for twice the size (the national extract: 0.10 s
             # against 0.18 s to read people and offences, 31 MB against 14 MB)
             getattr(result, part).write_parquet(tmp / f"{part}.parquet", compression="snappy", statistics=False)
-        meta = {"table": table, "key": key, "version": yot.__version__, "layout": LAYOUT,
+        meta = {"table": table, "key": key, "version": yot.__version__, "layout": LAYOUT, "code": code_key(),
+                "source": str(Path(source).resolve()) if source is not None else None,
                 "count": {"read": result.count.read, "accepted": result.count.accepted,
                           "quarantined": result.count.quarantined}}
         (tmp / _META).write_text(json.dumps(meta), encoding="utf-8")
@@ -172,6 +179,7 @@ def write_entry(table: str, key: str, result: CachedTable, root: Path | None = N
         except OSError:
             if not (final / _META).is_file():  # not another process's finished entry: a real failure
                 raise
+        prune(table, key, root, source=source)
         return True
     except Exception as exc:  # noqa: BLE001 - the cache is an optimisation: never fail a load for it
         _warn_once(root, exc)
@@ -179,6 +187,27 @@ def write_entry(table: str, key: str, result: CachedTable, root: Path | None = N
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def prune(table: str, key: str, root: Path | None = None, *, source: Path | None = None) -> int:
+    """Remove the entries of ``table`` other than ``key`` that were made by other code (another
+    version, contract or loader: never read again by this one) or from the same ``source`` file (its
+    earlier contents). Returns how many were removed. An entry shared by another folder holding the
+    same file is only validated again there, never wrong."""
+    folder = (root or cache_dir()) / _ENTRIES
+    place = str(Path(source).resolve()) if source is not None else None
+    removed = 0
+    for entry in folder.glob(f"{table}-*"):
+        if entry.name == f"{table}-{key}" or not entry.is_dir():
+            continue
+        try:
+            meta = json.loads((entry / _META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # being removed by another process, or not an entry: leave it
+        if meta.get("code") != code_key() or (place is not None and meta.get("source") == place):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 _warned: set[Path] = set()

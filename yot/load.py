@@ -618,7 +618,7 @@ def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool) -> 
             if last is not None and last[0] == keys[name]:
                 loads[name] = _copy(last[1])
                 if not cache.has_entry(name, keys[name]):  # cleared, or another cache folder: fill it
-                    cache.write_entry(name, keys[name], cache.CachedTable(*_parts(last[1])))
+                    cache.write_entry(name, keys[name], cache.CachedTable(*_parts(last[1])), source=files[name])
                 continue
             hit = cache.read_entry(name, keys[name])
             if hit is not None:
@@ -634,7 +634,7 @@ def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool) -> 
         if name == "people":
             accepted_people = loads["people"].accepted.get_column("person_id")
         if use_cache:
-            cache.write_entry(name, keys[name], cache.CachedTable(*_parts(loads[name])))
+            cache.write_entry(name, keys[name], cache.CachedTable(*_parts(loads[name])), source=files[name])
     if use_cache:
         _LAST.update({name: (keys[name], _copy(loads[name])) for name in names})
     return loads
