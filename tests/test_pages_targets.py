@@ -193,3 +193,12 @@ def test_fte_groups_hide_small_counts_and_what_would_reveal_them() -> None:
     assert sex["Male"]["fte"] == "[c]" and sex["Not known"]["fte"] == "0"
     assert "In 2006-07, 20 young people aged 10 to 17 had their first proven offence" in _text(page)
     assert not re.search(r"\b(4|16) (girls|boys|young)", _text(page))
+
+
+def test_the_extracts_own_baseline_is_not_written_when_its_count_is_small() -> None:
+    # the extract's 2003 cohort: 2 of 30 reoffended ([c]); the published 28.2% is still said and used
+    page = _page(extract_of(cohort_extract(2003, 30, 2), cohort_extract(2004, 200, 50)), years=(2003, 2004))
+    words = _text(page)
+    assert "**28.2%**, used for the trajectory" in words and "rests on a count too small to publish" in words
+    assert not re.search(r"(?<![\d.])6\.7%", words)  # 2 of 30
+    assert _cells(_table(page, "reoffending_target_verdicts"))[0]["observed"] == "[c]"

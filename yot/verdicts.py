@@ -25,7 +25,6 @@ periods; a baseline, provisional or empty period has none (it is not rated).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -35,7 +34,7 @@ import polars as pl
 from yot.cohort import default_extract_date
 from yot.contract import TIER_ORDER
 from yot.extract import Extract
-from yot.fte import PER, fte_by_year, fte_target, yearly_change
+from yot.fte import PER, fte_by_year, fte_target
 from yot.measures import measures_by_year, measures_by_year_from_quarters
 from yot.stats import (
     detectable_one_sample_count,
@@ -350,11 +349,6 @@ def fte_verdicts(
     return out
 
 
-def fte_target_change_per_year(baseline_year: int, change: float, by_year: int, mode: Mode = "relative") -> float:
-    """The FTE target's change a year on its way to ``by_year`` (see :func:`yot.fte.yearly_change`)."""
-    return yearly_change(change, by_year - baseline_year, mode)
-
-
 # ------------------------------------------------------------------------------------ substance misuse
 @dataclass(frozen=True)
 class TargetPath:
@@ -469,8 +463,3 @@ def trends(rows: Sequence[Verdict]) -> list[Trend]:
     """:func:`trend` of each target and tier among ``rows``, in the order they first appear."""
     keys = list(dict.fromkeys((r.target, r.tier) for r in rows))
     return [trend([r for r in rows if (r.target, r.tier) == key]) for key in keys]
-
-
-def finite(value: float | None) -> float | None:
-    """``value`` unless it is None or not a finite number (JSON has no NaN)."""
-    return value if value is not None and math.isfinite(value) else None

@@ -15,6 +15,7 @@ from yot.pages.verdict_tables import (
     findings,
     index_rows,
     sentences,
+    shown,
     trajectory_chart,
     trend_hidden,
     trend_words,
@@ -57,9 +58,14 @@ def _aim(change: float, mode: str, unit: str) -> str:
     return f"{100 * change:+.1f} percentage points a year" if unit == "proportion" else f"{change:+,.0f} a year"
 
 
-def baseline_words(rows: list[Verdict], what: str) -> Text:
+def baseline_words(rows: list[Verdict], what: str, shown_own: bool = True) -> Text:
+    """The one baseline: the strategy's figure, the extract's own beside it (unless the table hides it)."""
     base = next(r for r in rows if r.status == "baseline" and r.year == r.baseline_year)
     published = figure(base.baseline, base.unit)
+    if base.baseline_from_data is not None and not shown_own:
+        return Text(f"The baseline of {what} is the strategy's figure for {base.period}, **{published}**, used for the "
+                    "trajectory, every verdict and every test; this extract's own figure for that year rests on a count "
+                    "too small to publish.")
     if base.baseline_from_data is None:
         return Text(f"The baseline of {what} is the strategy's figure for {base.period}, {published}; this extract has "
                     "no figure for that year to set beside it. The strategy's figure is used for the trajectory, every "
@@ -81,7 +87,8 @@ def _part(name: str, title: str, what: str, rows: list[Verdict], t: int, source:
     section = Section(title, (
         Text(trend_words(found, trend_hidden(table_, rows)), "finding"),
         Text(f"The target: {aim} from the baseline. {definition}"),
-        baseline_words(rows, what), table_,
+        baseline_words(rows, what, shown(table_, next(i for i, r in enumerate(rows)
+                                                     if r.status == "baseline" and r.year == r.baseline_year))), table_,
         trajectory_chart(f"{name}_trajectory", f"{title} against the target path", table_, rows, source,
                          y_label=y_label),
         *sentences(table_, rows),

@@ -21,6 +21,7 @@ from yot.pages.model import Page, Section, Text
 from yot.pages.verdict_tables import (
     findings,
     index_rows,
+    row_sentence,
     sentences,
     shown,
     trajectory_chart,
@@ -29,7 +30,7 @@ from yot.pages.verdict_tables import (
     trend_words,
     verdict_table,
 )
-from yot.pages.verdict_words import figure, signed_percent, verdict_sentence
+from yot.pages.verdict_words import figure, signed_percent
 from yot.pages.words import and_list
 from yot.params import Mode, Period
 from yot.verdicts import Trend, Verdict, reoffending_verdicts, trends
@@ -66,11 +67,16 @@ def _aim_words(params: Params) -> str:
     return f"{abs(100 * params.change_per_year):.1f} percentage points {'less' if params.change_per_year < 0 else 'more'} a year"
 
 
-def baseline_words(rows: list[Verdict], params: Params) -> Text:
-    """The one baseline: the published figure, the extract's own figure beside it, which is used."""
+def baseline_words(rows: list[Verdict], params: Params, shown_own: bool = True) -> Text:
+    """The one baseline: the published figure, the extract's own figure beside it (unless the table
+    hides it: ``shown_own``), which is used."""
     base = next(r for r in rows if r.tier is None and r.year == params.baseline_year)
     label_ = period_name(params.period, params.baseline_year)
     published = figure(base.baseline, "proportion")
+    if base.baseline_from_data is not None and not shown_own:
+        return Text(f"The baseline is the strategy's published figure for the {label_} cohort, **{published}**, used for "
+                    f"the trajectory, every verdict and every test. This extract's own {label_} figure rests on a count "
+                    "too small to publish.")
     if base.baseline_from_data is None:
         return Text(f"The baseline is the strategy's published figure for the {label_} cohort, {published}. This "
                     f"extract has no {label_} cohort to set beside it. The published figure is used for the trajectory, "
@@ -148,7 +154,8 @@ def build(extract: Extract, params: Params) -> Page:
                         [(x, hidden[x.tier]) for x in found], t),
         ), "trend"),
         Section("The verdict of each cohort", (
-            baseline_words(rows, params), table_all,
+            baseline_words(rows, params, shown(table_all, next(i for i, r in enumerate(overall)
+                                                               if r.year == params.baseline_year))), table_all,
             Text("**How to read the status:** " + status_key(), "note"),
         ), "verdicts"),
         Section("Against the target path", (
@@ -163,8 +170,7 @@ def build(extract: Extract, params: Params) -> Page:
         for tier in dict.fromkeys(r.tier for r in by_tier):
             idx = [i for i, r in enumerate(by_tier) if r.tier == tier and r.rated]
             if idx:
-                r = by_tier[idx[-1]]
-                latest.append(Text(verdict_sentence(r, shown(table_tier, idx[-1]))))
+                latest.append(Text(row_sentence(table_tier, by_tier, idx[-1])))
         sections.append(Section("By tier", (
             tier_baseline_words(by_tier, params),
             *(Text(trend_words(x, hidden[x.tier])) for x in tier_trends),

@@ -15,7 +15,7 @@ import polars as pl
 
 from yot.disclosure import SuppressionSpec
 from yot.labels import STATUS_WORDS, label
-from yot.pages.model import Chart, Column, Table, Text, format_value, table
+from yot.pages.model import Chart, Column, Table, Text, table
 from yot.pages.verdict_words import figure, trend_sentence, verdict_sentence
 from yot.verdicts import RATED, Trend, Verdict
 
@@ -129,14 +129,15 @@ def shown(t: Table, i: int) -> bool:
     return t.cell_status("observed", i) != "[c]"
 
 
+def row_sentence(t: Table, rows: Sequence[Verdict], i: int, detail: bool = True) -> str:
+    """The sentence of row ``i``, saying no more than the table shows of it."""
+    return verdict_sentence(rows[i], shown(t, i), detail, baseline_shown=t.cell_status("baseline", i) != "[c]")
+
+
 def sentences(t: Table, rows: Sequence[Verdict], *, rated_only: bool = False) -> list[Text]:
     """One sentence per period (or per rated period), from the same rows as the table."""
-    out = []
-    for i, r in enumerate(rows):
-        if rated_only and r.status not in RATED:
-            continue
-        out.append(Text(verdict_sentence(r, shown(t, i) and t.cell_status("baseline", i) != "[c]"), "paragraph"))
-    return out
+    return [Text(row_sentence(t, rows, i), "paragraph") for i, r in enumerate(rows)
+            if not rated_only or r.status in RATED]
 
 
 def trajectory_chart(name: str, title: str, t: Table, rows: Sequence[Verdict], source: str, *,
@@ -270,10 +271,5 @@ def findings(rows: Sequence[Verdict], t: Table, found: Trend, order: int) -> lis
     rated = [i for i, r in enumerate(rows) if r.status in RATED]
     if rated:
         i = rated[-1]
-        out.append({"order": order + 1, "text": verdict_sentence(rows[i], shown(t, i), detail=False)})
+        out.append({"order": order + 1, "text": row_sentence(t, rows, i, detail=False)})
     return out
-
-
-def format_figure(value: float | None, unit: str) -> str:
-    """A figure in a table cell's format (for settings rows and notes)."""
-    return format_value(value, "percent" if unit == "proportion" else "number", 1 if unit == "proportion" else 0)

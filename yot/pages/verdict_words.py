@@ -153,10 +153,12 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def verdict_sentence(v: Verdict, shown: bool = True, detail: bool = True) -> str:
+def verdict_sentence(v: Verdict, shown: bool = True, detail: bool = True, baseline_shown: bool = True) -> str:
     """The words of one verdict: status, figure and interval against the target, change from the
     baseline with the test, the chance of being on target and what size of change would show.
-    ``shown``: False when the page's table hides the figure (then no figure is written); ``detail``:
+    ``shown``: False when the page's table hides the figure (then no figure is written);
+    ``baseline_shown``: False when it hides the baseline (a tier's, from a small baseline cohort: then
+    neither the baseline nor the target nor the status, which would reveal it, is written); ``detail``:
     False leaves out the chance of being on target and the detectable change (the index's findings)."""
     when = period_words(v)
     if v.status == "no_data":
@@ -167,6 +169,9 @@ def verdict_sentence(v: Verdict, shown: bool = True, detail: bool = True) -> str
     obs = figure(v.observed, v.unit)
     low = figure(v.ci_low, "count") if v.unit == "per_100k" else figure(v.ci_low, v.unit)  # the unit once
     interval = f"95% interval {low} to {figure(v.ci_high, v.unit)}"
+    if not baseline_shown:
+        return (f"{_capital(when)}: {obs} ({interval}); its baseline, target and status rest on a count too small to "
+                "publish ([c]).")
     if v.status == "baseline":
         return (f"{_capital(when)} is the **{STATUS_WORDS['baseline']}** (not rated): {obs} in this extract "
                 f"({interval}); the baseline used is {figure(v.baseline, v.unit)}.")
@@ -193,7 +198,3 @@ def trend_sentence(t: Trend, unit_periods: str = "") -> str:
            else f"; the strategy aimed for {signed_percent(t.target_change_per_year, trim=True)} a year")
     return (f"Across {span} {what} changed by {signed_percent(t.change_per_year)} a year (95% interval "
             f"{signed_percent(t.ci_low)} to {signed_percent(t.ci_high)}){aim}.")  # type: ignore[arg-type]
-
-
-STATUS_KEY = status_key()
-"""The status key text (``**bold**`` marks the status words)."""
