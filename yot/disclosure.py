@@ -230,7 +230,8 @@ def _least_loss(grid: Sequence[Sequence[float | None]], groups: Sequence[Sequenc
     total of the counts hidden (the fewest young people or events kept from readers: a row of 77 is not
     given up where a cell of 17 protects the same count), then the fewest published figures hidden (a
     count and every rate built from it, ``rate_sources`` naming the count columns of each derived
-    figure: between equal totals, a cell of a row whose rates are already gone costs only itself). None when the solver gives no proven optimum (the caller
+    figure: between equal totals, a cell of a row whose rates are already gone costs only itself), then
+    a cell of the smaller row (a smaller group's figures say less), then the earliest. None when the solver gives no proven optimum (the caller
     then falls back to the greedy choice)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -247,7 +248,9 @@ def _least_loss(grid: Sequence[Sequence[float | None]], groups: Sequence[Sequenc
     figure = 1.0 / (n + 1)                     # figures hidden: all of them cost less than one person
     w_total = sum(values) + 2.0                # a total outweighs every count
     w_zero = w_total * (len(total_cells) + 1)  # a zero outweighs every total
-    order = {c: p for p, c in enumerate(sorted(cells))}  # ties go to the earliest row, then column
+    # ties go to the cell of the smaller row (a smaller group's figures say less), then the earliest
+    row_size = {i: sum(v for v in (column[i] for column in grid) if v is not None) for i, _ in cells}
+    order = {c: p for p, c in enumerate(sorted(cells, key=lambda c: (row_size[c[0]], c[0], c[1])))}
     cost = np.zeros(n)
     for k, (i, j) in enumerate(cells):
         v = values[k]
