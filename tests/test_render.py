@@ -271,3 +271,13 @@ def test_small_multiples_share_one_scale_and_the_target_line_has_a_legend_entry(
 
     # the first five colours (a five-line chart) are far apart: no two oranges side by side
     assert min(math.dist(a, b) for a, b in itertools.combinations(PALETTE[:5], 2)) > 0.25  # seaborn colorblind: 0.20
+
+
+def test_periods_and_dates_in_table_cells_stay_on_one_line():
+    from yot.pages.render import cell
+
+    assert str(cell("2004-05")) == '<span class="yot-nowrap">2004-05</span>'
+    assert str(cell("1 Jan 2003 to 31 Dec 2003")) == ('<span class="yot-nowrap">1 Jan 2003</span> to '
+                                                     '<span class="yot-nowrap">31 Dec 2003</span>')
+    assert str(cell("<b>2004</b>")) == "&lt;b&gt;2004&lt;/b&gt;"
+    assert ".yot-nowrap { white-space: nowrap !important; }" in css()

@@ -32,11 +32,20 @@ def words(text: str) -> Markup:
     return Markup(_BOLD.sub(r"<b>\1</b>", html.escape(text)))
 
 
+_PERIOD = re.compile(r"\b(\d{4}-\d{2}|\d{1,2} [A-Z][a-z]{2} \d{4})\b")
+
+
+def cell(text: str) -> Markup:
+    """A table cell: escaped, with periods ("2004-05") and dates ("1 Jan 2003") kept on one line."""
+    return Markup(_PERIOD.sub(r'<span class="yot-nowrap">\1</span>', html.escape(text)))
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=False,
                              undefined=jinja2.StrictUndefined)
     env.filters["words"] = words
+    env.filters["cell"] = cell
     return env
 
 
