@@ -165,6 +165,7 @@ def test_a_count_is_tested_against_the_baseline_with_the_exact_poisson_test() ->
 
 def test_p_values_below_0_001_are_written_as_such() -> None:
     assert p_text(0.0004) == "p < 0.001" and p_text(0.031) == "p = 0.03" and p_text(0.004) == "p = 0.004"
+    assert p_text(0.054) == "p = 0.054" and p_text(0.046) == "p = 0.046" and p_text(0.41) == "p = 0.41"
 
 
 # ------------------------------------------------------------------------------------ one baseline

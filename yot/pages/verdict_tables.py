@@ -213,8 +213,8 @@ def trend_table(name: str, title: str, found: Sequence[tuple[Trend, bool]], thre
     hidden_ = ("rests_on_hidden",)
     return table(name, title, frame, [
         Column("what", "Target"), Column("span", "Final periods"), Column("periods", "Number of periods", "year"),
-        Column("change", "Average change a year (%)", "percent"), Column("low", "95% interval from (%)", "percent"),
-        Column("high", "95% interval to (%)", "percent"), Column("aim", "Target's change a year (%)", "percent"),
+        Column("change", "Average change a year (%)", "points"), Column("low", "95% interval from (%)", "points"),
+        Column("high", "95% interval to (%)", "points"), Column("aim", "Target's change a year (%)", "points"),
     ], SuppressionSpec(counts=hidden_, derived={"change": hidden_, "low": hidden_, "high": hidden_},
                        columns_add_up=False),
         threshold=threshold)

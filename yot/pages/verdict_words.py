@@ -94,10 +94,13 @@ def change_phrase(v: Verdict) -> str:
 
 
 def p_text(p_value: float) -> str:
-    """``p < 0.001``, ``p = 0.004``, ``p = 0.03``."""
+    """``p < 0.001``, ``p = 0.004``, ``p = 0.03``; three decimals where two would round to the 0.05 the
+    words turn on (``p = 0.054``, said as could well be chance, never ``p = 0.05``)."""
     if p_value < 0.001:
         return "p < 0.001"
-    return f"p = {p_value:.3f}" if p_value < 0.01 else f"p = {p_value:.2f}"
+    if p_value < 0.01 or round(p_value, 2) == 0.05:
+        return f"p = {p_value:.3f}"
+    return f"p = {p_value:.2f}"
 
 
 def test_phrase(v: Verdict) -> str:
