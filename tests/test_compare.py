@@ -159,6 +159,10 @@ def test_for_yot_keeps_one_yots_case_level_rows_and_every_comparator() -> None:
     assert set(alpha.people["yot"]) == {"Alpha"} and alpha.people.height == 40
     assert alpha.offences.height == 50 and alpha.comparators.height == extract.comparators.height
     assert for_yot(extract, "Nowhere") is extract
+    # the extract date stays the whole extract's (Alpha's and Beta's latest outcome are both 1 July 2005 here)
+    later = make_extract(people=[*extract.people.to_dicts(), person("Z1", D(1990, 6, 1), yot="Beta")],
+                         offences=[*extract.offences.to_dicts(), offence("Z1-1", "Z1", D(2006, 1, 1), D(2006, 2, 1))])
+    assert for_yot(later, "Alpha").as_at_date == D(2006, 2, 1)
     single = make_extract(people=_yot("Alpha", 5, 1)[0], offences=_yot("Alpha", 5, 1)[1])
     assert for_yot(single, "Barnet") is single
 

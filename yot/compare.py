@@ -262,8 +262,10 @@ def compare(
 def for_yot(extract: Extract, yot: str) -> Extract:
     """The case-level rows of one YOT of a multi-YOT extract: its people (``people.yot``), their
     offences, interventions, referrals, assessments and reviews, and its population rows; published
-    comparators are kept whole. An extract that holds only one YOT, or not ``yot``, is returned as it is
-    (so a one-YOT extract whose ``yot`` is spelt differently from the suite's still works)."""
+    comparators are kept whole, and so is the extract date: the day the whole extract was taken (its
+    latest outcome date unless it was cut back), not the YOT's own latest record. An extract that holds
+    only one YOT, or not ``yot``, is returned as it is (so a one-YOT extract whose ``yot`` is spelt
+    differently from the suite's still works)."""
     names = set(extract.people.get_column("yot").drop_nulls().unique().to_list())
     if len(names) <= 1 or yot not in names:
         return extract
@@ -271,4 +273,5 @@ def for_yot(extract: Extract, yot: str) -> Extract:
     ids = people.select("person_id")
     linked = {name: extract.table(name).join(ids, on="person_id", how="semi")
               for name in ("offences", "interventions", "referrals", "assessments", "substance_reviews")}
-    return replace(extract, people=people, population=extract.population.filter(pl.col("yot") == yot), **linked)
+    return replace(extract, people=people, population=extract.population.filter(pl.col("yot") == yot),
+                   as_at_date=default_extract_date(extract), **linked)

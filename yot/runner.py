@@ -574,8 +574,13 @@ def run_suite(
                                     extract_date=extract_date, synthetic=synthetic, footer=footer)
     except Exception as exc:  # noqa: BLE001 - named, and the run fails
         failures.append(f"index page: {type(exc).__name__}: {exc}")
+    from yot.compare import for_yot
+    from yot.disclosure import coverage_dates
+
+    # a multi-YOT extract: the pages show the coverage of the suite's YOT, not of the whole extract
     problems = check_published(staging, extract, suite.disclosure.threshold,
-                               allowed_dates=sorted(shown_dates(suite, extract_date, started_wall.date())))
+                               allowed_dates=sorted(shown_dates(suite, extract_date, started_wall.date())
+                                                    | coverage_dates(for_yot(extract, suite.yot))))
     failures += [f"disclosure check: {p}" for p in problems]
     if failures:
         index_page.write_pack_pages(staging, suite, saved, runs, [o.run.name for o in outcomes if not o.ok], failures,
