@@ -87,6 +87,7 @@ def test_a_quarterly_cohort_page_and_the_annual_figure_from_quarters_say_which_m
     how = dict(annual.settings)["How the figure is counted"]
     assert how.startswith("the four quarterly cohorts of the year added together")
     assert "four quarterly cohorts" in _section(annual, "headline").blocks[0].text
+    assert annual.answer.text.endswith("(counted once for each quarter of the year they were in the cohort).")
     plain = _page(extract)
     assert dict(plain.settings)["How the figure is counted"].startswith("one cohort for the whole period")
     assert annual.summary["annual_from_quarters"] and not plain.summary["annual_from_quarters"]

@@ -288,7 +288,9 @@ def build(extract: Extract, params: Params) -> Page:
             answer = Text(
                 f"**{format_value(h['binary_rate'], 'percent')}** of the {label_} cohort{p} reoffended within {f} months "
                 f"(95% interval {format_value(h['ci_low'], 'percent')} to {format_value(h['ci_high'], 'percent')}): "
-                f"{h['reoffenders']:,} of {h['cohort_size']:,} young people.", "answer")
+                f"{h['reoffenders']:,} of {h['cohort_size']:,} young people"
+                + (" (counted once for each quarter of the year they were in the cohort)." if quarters else "."),
+                "answer")
             per = h["reoffences_per_reoffender"]
             detail = Text(
                 f"Between them they committed {h['reoffences']:,} proven reoffences: "
