@@ -752,3 +752,19 @@ def test_primary_tests_holm_across_programmes() -> None:
     p = ev.outcomes.get_column("p_value")[0]
     assert table.get_column("holm_p_value").to_list() == pytest.approx([min(1.0, 2 * p)] * 2)
     assert table.get_column("tests").to_list() == [2, 2]
+
+
+def test_mahalanobis_search_widens_until_no_tie_is_cut_off() -> None:
+    # 40 comparison points on a unit circle around the treated person (all tied at the nearest distance),
+    # more than the k-d tree is first asked for, and 10 further out: the 40 share the match, 1/40 each
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    ring = np.column_stack([np.cos(angles), np.sin(angles)])
+    far = np.column_stack([np.full(10, 2.0), np.arange(10.0)])
+    zp = np.vstack([ring, far])
+    q, p, d, w = match_mahalanobis(np.zeros((1, 2)), np.zeros(1), zp, np.zeros(50), 1, 1.0)
+    assert sorted(p.tolist()) == list(range(40))
+    assert w.tolist() == pytest.approx([1 / 40] * 40) and d.tolist() == pytest.approx([1.0] * 40)
+    # the caliper on the logit leaves out the ring people whose logit is too far
+    lp = np.r_[np.where(np.arange(40) % 2 == 0, 0.0, 5.0), np.zeros(10)]
+    q, p, d, w = match_mahalanobis(np.zeros((1, 2)), np.zeros(1), zp, lp, 3, 1.0)
+    assert sorted(p.tolist()) == list(range(0, 40, 2)) and w.sum() == pytest.approx(1.0)
