@@ -329,7 +329,7 @@ def test_a_reused_kernel_starts_each_notebook_from_an_empty_namespace(tmp_path, 
 
 def test_fresh_kernels_can_be_asked_for(tmp_path, tiny_extract, params_file, runs):
     notebooks = _write_notebooks(tmp_path / "nb", runs, {n: _pid_cells(n) for n in {r.notebook for r in runs}})
-    result = run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", jobs=1, notebooks_dir=notebooks,
+    result = run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", jobs=2, notebooks_dir=notebooks,
                        progress=False, reuse_kernels=False)
     assert result.ok, result.failures
     assert len(_pids(result)) == len(result.outcomes)
