@@ -564,3 +564,10 @@ def test_a_signal_stops_the_run_at_once_and_leaves_latest_alone(tmp_path, tiny_e
     assert not (run_dir / "published").exists() and not (run_dir / ".staging").exists()
     assert not (run_dir / "manifest.json").exists()
     assert (out / "latest").resolve() == previous.resolve()
+
+
+def test_the_default_suite_file_is_the_projects_wherever_the_command_runs(tmp_path):
+    done = _yot("run", "--which-data", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"yot run: data: {ROOT / 'data' / 'synthetic'} (" in done.stderr
+    assert done.stdout.strip() == str(ROOT / "data" / "synthetic")

@@ -20,7 +20,9 @@ EXIT_FAILED = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", default="parameters/barnet_2005_2008.yaml", help="the suite's parameter file")
+    parser.add_argument("--params", default=None,
+                        help="the suite's parameter file (default: the project's parameters/barnet_2005_2008.yaml, "
+                             "wherever the command runs)")
     parser.add_argument("--data", default=None, help="extract folder (overrides the parameter file)")
     parser.add_argument("--out", default="outputs", help="where the pack is written")
     parser.add_argument("--jobs", type=positive_int, default=2, help="notebooks run at once")
@@ -46,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
 
     def say(line: str) -> None:
         print(f"yot run: {line}", file=sys.stderr, flush=True)
+
+    if args.params is None:
+        from yot.runner import project_root
+
+        args.params = str(project_root() / "parameters" / "barnet_2005_2008.yaml")
 
     if args.which_data:
         from yot.params import load_suite
