@@ -341,6 +341,14 @@ def test_the_pack_index_at_phone_width_shows_every_status(suite_run, tmp_path):
     assert_status_visible(measured_at(index, 390, tmp_path, tmp_path / "profile"))
 
 
+@needs_chromium
+def test_no_page_scrolls_sideways_at_phone_width(suite_run, tmp_path):
+    # wide tables scroll inside their own box; the page itself fits a 390 px phone
+    for page in published_pages(suite_run):
+        m = measured_at(page, 390, tmp_path, tmp_path / "profile")
+        assert m["width"] == 390 and m["scroll"] <= 390, f"{page.name} is {m['scroll']} px wide at 390 px"
+
+
 def _table_cells(page: Path, header_part: str) -> tuple[list[str], list[list[str]]] | None:
     """The header and rows of the first table of ``page`` with a header containing ``header_part``."""
     class Tables(HTMLParser):
