@@ -132,6 +132,11 @@ def chromium(*args: str, profile: Path, timeout: int = 120) -> subprocess.Comple
     return done
 
 
+def pdf_pages(out: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
 def pdf_text(page: Path, out: Path, profile: Path, *, layout: bool = False) -> str:
     """``page`` printed to PDF by headless Chromium (its print stylesheet), as text (pdftotext: in
     reading order, or with ``layout`` each printed line as it is laid out, table rows whole)."""
@@ -397,6 +402,9 @@ def test_the_index_and_an_evaluation_page_print_their_status_words_and_matched_d
     header, rows = _table_cells(page, "Matched comparison")
     difference = next(k for k, h in enumerate(header) if h.startswith("Difference"))
     flat = " ".join(pdf_text(page, tmp_path / "evaluation.pdf", profile).split())
+    sheets = pdf_pages(tmp_path / "evaluation.pdf")
+    assert sheets > 1 and flat.count(BANNER) >= sheets, "every printed sheet says the figures are synthetic"
+    assert f"Page {sheets} of {sheets}" in flat
     printed = pdf_text(page, tmp_path / "evaluation.pdf", profile, layout=True)
     assert rows and rows[0][difference] in flat, f"the printed page lost the matched difference {rows[0][difference]}"
     # every figure of the first row, in order on one printed line: no column is lost off the page

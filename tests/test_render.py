@@ -71,6 +71,18 @@ def test_the_pack_pages_carry_the_banner_exactly_when_synthetic(tmp_path, templa
     assert ("not Barnet&#39;s figures" in text) is synthetic
 
 
+def test_every_printed_sheet_of_a_synthetic_pack_says_so_and_is_numbered():
+    from yot.pages.render import css_string
+
+    made_up = document("A page", "<p>body</p>", synthetic=True, yot="Barnet", footer="f")
+    real = document("A page", "<p>body</p>", synthetic=False, yot="Barnet", footer="f")
+    assert "@top-center { content: \"Synthetic data for demonstration: not Barnet's figures\"" in made_up
+    assert "@top-center" not in real
+    assert 'counter(page) " of " counter(pages)' in css()  # page numbers on every sheet
+    # a YOT name can neither end the CSS string nor the style element
+    assert css_string('A</style>"B') == '"A\\3c \\2f style\\3e \\22 B"'
+
+
 def test_the_header_opens_with_the_answer_before_any_section():
     html = page_html(_page(), "Suite", lambda chart: PNG)
     answer = html.index('class="yot-answer"')
@@ -281,3 +293,16 @@ def test_periods_and_dates_in_table_cells_stay_on_one_line():
                                                      '<span class="yot-nowrap">31 Dec 2003</span>')
     assert str(cell("<b>2004</b>")) == "&lt;b&gt;2004&lt;/b&gt;"
     assert ".yot-nowrap { white-space: nowrap !important; }" in css()
+
+
+def test_a_provisional_report_is_marked_once_on_the_index(tmp_path):
+    suite = load_suite(SUITE)
+    runs = [Run("tracker", "tracker.ipynb", "tracker", "Live tracker", "Where we are now", {}),
+            Run("cohort", "cohort.ipynb", "cohort", "The 2010 cohort", "Cohorts", {})]
+    pages = [SavedPage("tracker", "tracker", "Live tracker", "", None, True, False,
+                       "The Jul-Sep 2010 cohort [p] is heading for 36.2%.", (), {}),
+             SavedPage("cohort", "cohort", "The 2010 cohort", "", None, True, False, "30.1% so far.", (), {})]
+    index_page.write_pack_pages(tmp_path, suite, pages, runs, [], [], extract_date=None, synthetic=False, footer="")
+    html = (tmp_path / "index.html").read_text()
+    assert '<a href="tracker.html">Live tracker</a>: The Jul-Sep 2010 cohort [p]' in html
+    assert '<a href="cohort.html">The 2010 cohort</a> [p]: 30.1% so far.' in html

@@ -117,11 +117,24 @@ def settings_html(page: Page) -> str:
     return str(_macro("settings")(_PageView(page, ""))) if page.settings else ""
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end the string or the ``<style>`` element."""
+    return '"' + "".join(c if c.isalnum() or c in " .,:;'()-" else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def synthetic_print_css(yot: str) -> Markup:
+    """Print rule of a pack from a synthetic extract: the banner at the top of every printed sheet, so a
+    page forwarded on its own still says the figures are made up."""
+    return Markup("@page { @top-center { content: " + css_string(SYNTHETIC_BANNER.format(yot=yot)) +
+                  "; font: bold 9pt Arial, sans-serif; color: #5b2a86; } }")
+
+
 def document(title: str, body: str, *, synthetic: bool, yot: str, footer: str = "") -> str:
     """A complete page: the chrome around ``body`` (already-safe HTML)."""
     template = environment().get_template("chrome.html.j2")
     return template.render(title=title, body=Markup(body), css=Markup(css()), synthetic=synthetic,
-                           synthetic_banner=SYNTHETIC_BANNER.format(yot=yot), footer=footer)
+                           synthetic_banner=SYNTHETIC_BANNER.format(yot=yot), footer=footer,
+                           synthetic_css=synthetic_print_css(yot))
 
 
 def render(name: str, **context: Any) -> str:
@@ -129,6 +142,7 @@ def render(name: str, **context: Any) -> str:
     context.setdefault("css", Markup(css()))
     if "yot" in context:
         context.setdefault("synthetic_banner", SYNTHETIC_BANNER.format(yot=context["yot"]))
+        context.setdefault("synthetic_css", synthetic_print_css(context["yot"]))
     return environment().get_template(name).render(**context)
 
 
