@@ -2,7 +2,8 @@
 
 One template each for the page chrome, the navigation, the symbols key, the index and the methods
 page; ``blocks.html.j2`` holds the fragments a notebook displays (header, section heading, sentences,
-tables, chart source lines). Nothing here decides what a page says: it lays out a :class:`Page`.
+tables, charts as figures with their source lines). Nothing here decides what a page says: it lays out a
+:class:`Page`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import base64
 import functools
 import html
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,6 @@ def section_heading_html(section: Section) -> str:
     return str(_macro("section")(section))
 
 
-def caption_html(chart: Chart) -> str:
-    return str(_macro("caption")(chart))
 
 
 def figure_html(chart: Chart, png: bytes) -> str:
@@ -161,19 +160,3 @@ def page_fragments(page: Page, suite_title: str = "") -> list[tuple[str, Any]]:
     if page.settings:
         items.append(("html", settings_html(page)))
     return items
-
-
-def merge_html(items: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """Adjacent HTML items joined, so a notebook shows one output per run of text and tables."""
-    out: list[tuple[str, Any]] = []
-    for kind, value in items:
-        if kind == "html" and out and out[-1][0] == "html":
-            out[-1] = ("html", out[-1][1] + value)
-        else:
-            out.append((kind, value))
-    return out
-
-
-def status_badge(status: str, words_for: Mapping[str, str]) -> Markup:
-    """The red/amber/green badge of a verdict status: colour and word, so it reads without colour."""
-    return Markup(f'<span class="yot-badge yot-status-{html.escape(status)}">{html.escape(words_for[status])}</span>')
