@@ -8,9 +8,10 @@ notebook tests, the end-to-end page and pack tests and the privacy test all look
 ``suite_run`` yields a :class:`SuiteRun`: ``returncode``/``stderr`` of ``python -m yot run``, ``out``
 (its ``--out`` folder, with ``latest``), ``run_dir`` (``out/runs/<timestamp>``), ``published``
 (``run_dir/published``, the pack), ``analyst``, ``index``, ``manifest`` (the parsed manifest.json),
-``suite`` (the suite file it ran: the Barnet file cut to two years of each section, with ``data:``
-naming the extract, so the run also exercises the suite file's ``data:``) and ``data_dir`` (the small
-synthetic extract, also the ``small_extract`` fixture).
+``suite`` (the suite file it ran: the Barnet file cut to two years of each section, plus the cohort
+year 1999, before the extract starts, whose pages must say "No data"; ``data:`` names the extract, so
+the run also exercises the suite file's ``data:``) and ``data_dir`` (the small synthetic extract, also
+the ``small_extract`` fixture).
 """
 
 from __future__ import annotations
@@ -120,11 +121,14 @@ def small_extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+NO_DATA_YEAR = 1999  # before the small extract starts (yot synth's default start year is 2000)
+
+
 def small_suite_file(path: Path, data: Path | None) -> Path:
-    """The Barnet suite file cut to two years of each section (the whole suite, quickly), with ``data:``
-    naming ``data`` (left out when None)."""
+    """The Barnet suite file cut to two years of each section (the whole suite, quickly) and a cohort
+    year with no data (``NO_DATA_YEAR``), with ``data:`` naming ``data`` (left out when None)."""
     suite = yaml.safe_load(SUITE_PARAMS.read_text(encoding="utf-8"))
-    suite["reoffending"]["cohort_years"] = [2004, 2005]
+    suite["reoffending"]["cohort_years"] = [NO_DATA_YEAR, 2004, 2005]
     suite["reoffending"]["target"]["baseline_year"] = 2004
     for key in ("first_time_entrants", "substance_misuse"):
         if key in suite:
