@@ -411,3 +411,14 @@ def test_the_index_and_an_evaluation_page_print_their_status_words_and_matched_d
     assert re.search(r"\s+".join(map(re.escape, rows[0][1:])), printed), f"a column is lost in print: {rows[0]}"
     answer = re.search(r'<p class="yot-answer">(.*?)</p>', page.read_text(), re.S)
     assert answer and " ".join(re.sub(r"<[^>]+>", "", html.unescape(answer.group(1))).split())[:60] in flat
+
+
+@needs_chromium
+def test_a_collapsed_box_prints_open(tmp_path):
+    from yot.pages.render import document
+
+    page = tmp_path / "details.html"
+    page.write_text(document("A page", "<details><summary>Settings</summary><p>Words inside the box</p></details>",
+                             synthetic=False, yot="Testville"))
+    text = " ".join(pdf_text(page, tmp_path / "details.pdf", tmp_path / "profile").split())
+    assert "Settings" in text and "Words inside the box" in text
