@@ -244,11 +244,21 @@ def test_the_simulation_study_is_published_or_said_not_yet_run(tmp_path, monkeyp
     index_page.write_pack_pages(tmp_path, suite, [], [], [], [], extract_date=None, synthetic=False, footer="")
     assert "not yet been run" in (tmp_path / "methods.html").read_text()
     study = {"summary": "Across 200 simulated extracts the matched difference was within 0.3 points.",
-             "columns": ["Programme", "Coverage of the 95% interval (%)"], "rows": [["ISSP", "96"]]}
+             "columns": ["Programme", "Coverage of the 95% interval (%)"], "rows": [["ISSP", "96"]],
+             "generated_words": "3 December 2026", "runs": 200}
     monkeypatch.setattr(index_page, "simulation_results", lambda: study)
     index_page.write_pack_pages(tmp_path, suite, [], [], [], [], extract_date=None, synthetic=False, footer="")
     methods = (tmp_path / "methods.html").read_text()
     assert study["summary"] in methods and "<td>96</td>" in methods
+    assert "last run on 3 December 2026, with 200 simulated extracts for each setting" in methods
+
+
+def test_the_simulation_study_written_by_the_bench_is_read_with_its_date():
+    study = index_page.simulation_results()
+    if study is None:
+        pytest.skip("the evaluation bench has not written yot/templates/simulation.json")
+    assert study["summary"] and all(len(row) == len(study["columns"]) for row in study["rows"])
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", study["generated_words"])
 
 
 def test_render_fills_the_chrome_of_any_template():

@@ -112,9 +112,16 @@ def simulation_results() -> dict[str, Any] | None:
     templates (published on the methods page), or None."""
     path = Path(__file__).resolve().parent.parent / "templates" / "simulation.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        study = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(study, dict):
+        return None
+    try:  # the day it was run, in readers' words
+        study["generated_words"] = f"{dt.date.fromisoformat(str(study['generated'])):%-d %B %Y}"
+    except (KeyError, ValueError):
+        pass
+    return study
 
 
 def _write(path: Path, text: str) -> None:
