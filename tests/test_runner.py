@@ -571,3 +571,26 @@ def test_the_default_suite_file_is_the_projects_wherever_the_command_runs(tmp_pa
     assert done.returncode == 0, done.stderr
     assert f"yot run: data: {ROOT / 'data' / 'synthetic'} (" in done.stderr
     assert done.stdout.strip() == str(ROOT / "data" / "synthetic")
+
+
+def test_a_signal_while_the_pack_is_checked_still_publishes_nothing(tmp_path, tiny_extract, params_file,
+                                                                   good_notebooks, monkeypatch):
+    import yot.runner as runner
+
+    real_check = runner.check_published
+
+    def check_then_ctrl_c(*args, **kwargs):
+        problems = real_check(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # caught by the runner's handler: the run stops before publishing
+        return problems
+
+    monkeypatch.setattr(runner, "check_published", check_then_ctrl_c)
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(runner.RunInterrupted) as stopped:
+        run_suite(params_file, data_dir=tiny_extract, out=tmp_path / "out", notebooks_dir=good_notebooks,
+                  progress=False)
+    run_dir = Path(str(stopped.value))
+    assert (run_dir / "INTERRUPTED").is_file() and not (run_dir / "RUNNING").exists()
+    assert not (run_dir / "published").exists() and not (run_dir / ".staging").exists()
+    assert not (tmp_path / "out" / "latest").exists()
+    assert signal.getsignal(signal.SIGINT) is before  # the handlers are given back

@@ -541,55 +541,54 @@ def run_suite(
 
     kernels = Kernels(reuse_kernels)
     outcomes: list[NotebookOutcome] = []
-    interrupted = False
-    with tempfile.TemporaryDirectory(prefix="yot-kernel-") as kernel_tmp, stop_on_signals(kernels) as stopping:
-        previous_path = os.environ.get("JUPYTER_PATH")
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            [str(own_kernel_dir(Path(kernel_tmp)))] + ([previous_path] if previous_path else []))
+    # Ctrl-C and SIGTERM are caught until the pack is renamed into place (stop_on_signals): a signal
+    # while notebooks run or while the pack is assembled and checked ends the run as interrupted.
+    with stop_on_signals(kernels) as stopping:
+        with tempfile.TemporaryDirectory(prefix="yot-kernel-") as kernel_tmp:
+            previous_path = os.environ.get("JUPYTER_PATH")
+            os.environ["JUPYTER_PATH"] = os.pathsep.join(
+                [str(own_kernel_dir(Path(kernel_tmp)))] + ([previous_path] if previous_path else []))
+            try:
+                outcomes = _execute_all(runs, notebooks_dir, data, private, staging, analyst, jobs, progress, kernels,
+                                        synthetic, suite.yot, footer, out / "latest" / "manifest.json")
+            finally:
+                kernels.shutdown()
+                if previous_path is None:
+                    os.environ.pop("JUPYTER_PATH", None)
+                else:
+                    os.environ["JUPYTER_PATH"] = previous_path
+        if stopping.is_set():
+            _mark_interrupted(run_dir, staging)
+        outcomes.sort(key=lambda o: runs.index(o.run))
+        shutil.rmtree(analyst / ".running", ignore_errors=True)
+        failures = [f"{o.run.name} ({o.run.notebook}): {o.error}" for o in outcomes if not o.ok]
+
+        from yot.pages import index as index_page
+
+        saved = index_page.saved_pages(private, [o.run for o in outcomes if o.ok])
         try:
-            outcomes = _execute_all(runs, notebooks_dir, data, private, staging, analyst, jobs, progress, kernels,
-                                    synthetic, suite.yot, footer, out / "latest" / "manifest.json")
-        finally:
-            kernels.shutdown()
-            if previous_path is None:
-                os.environ.pop("JUPYTER_PATH", None)
-            else:
-                os.environ["JUPYTER_PATH"] = previous_path
-        interrupted = stopping.is_set()
-    if interrupted:
-        shutil.rmtree(staging, ignore_errors=True)
-        (run_dir / "RUNNING").unlink(missing_ok=True)
-        (run_dir / "INTERRUPTED").write_text("stopped by Ctrl-C or SIGTERM before it finished; nothing was published\n",
-                                             encoding="utf-8")
-        raise RunInterrupted(str(run_dir))
-    outcomes.sort(key=lambda o: runs.index(o.run))
-    shutil.rmtree(analyst / ".running", ignore_errors=True)
-    failures = [f"{o.run.name} ({o.run.notebook}): {o.error}" for o in outcomes if not o.ok]
+            index_page.write_pack_pages(staging, suite, saved, runs, [o.run.name for o in outcomes if not o.ok], failures,
+                                        extract_date=extract_date, synthetic=synthetic, footer=footer)
+        except Exception as exc:  # noqa: BLE001 - named, and the run fails
+            failures.append(f"index page: {type(exc).__name__}: {exc}")
+        from yot.compare import for_yot
+        from yot.disclosure import coverage_dates
 
-    from yot.pages import index as index_page
-
-    saved = index_page.saved_pages(private, [o.run for o in outcomes if o.ok])
-    try:
-        index_page.write_pack_pages(staging, suite, saved, runs, [o.run.name for o in outcomes if not o.ok], failures,
-                                    extract_date=extract_date, synthetic=synthetic, footer=footer)
-    except Exception as exc:  # noqa: BLE001 - named, and the run fails
-        failures.append(f"index page: {type(exc).__name__}: {exc}")
-    from yot.compare import for_yot
-    from yot.disclosure import coverage_dates
-
-    # a multi-YOT extract: the pages show the coverage of the suite's YOT, not of the whole extract
-    problems = check_published(staging, extract, suite.disclosure.threshold,
-                               allowed_dates=sorted(shown_dates(suite, extract_date, started_wall.date())
-                                                    | coverage_dates(for_yot(extract, suite.yot))))
-    failures += [f"disclosure check: {p}" for p in problems]
-    if failures:
-        index_page.write_pack_pages(staging, suite, saved, runs, [o.run.name for o in outcomes if not o.ok], failures,
-                                    extract_date=extract_date, synthetic=synthetic, footer=footer)
-    pack = run_dir / ("unpublished" if failures else "published")
-    os.replace(staging, pack)
-    for outcome in outcomes:
-        if outcome.html is not None:
-            outcome.html = pack / outcome.html.name
+        # a multi-YOT extract: the pages show the coverage of the suite's YOT, not of the whole extract
+        problems = check_published(staging, extract, suite.disclosure.threshold,
+                                   allowed_dates=sorted(shown_dates(suite, extract_date, started_wall.date())
+                                                        | coverage_dates(for_yot(extract, suite.yot))))
+        failures += [f"disclosure check: {p}" for p in problems]
+        if failures:
+            index_page.write_pack_pages(staging, suite, saved, runs, [o.run.name for o in outcomes if not o.ok], failures,
+                                        extract_date=extract_date, synthetic=synthetic, footer=footer)
+        if stopping.is_set():
+            _mark_interrupted(run_dir, staging)
+        pack = run_dir / ("unpublished" if failures else "published")
+        os.replace(staging, pack)
+        for outcome in outcomes:
+            if outcome.html is not None:
+                outcome.html = pack / outcome.html.name
 
     ended_wall = dt.datetime.now(dt.timezone.utc)
     manifest = {
@@ -627,6 +626,15 @@ def run_suite(
     else:
         point_latest(out, run_dir)
     return SuiteResult(run_dir, outcomes, failures, notes, manifest)
+
+
+def _mark_interrupted(run_dir: Path, staging: Path) -> None:
+    """End an interrupted run: nothing published, the run folder marked INTERRUPTED; raises."""
+    shutil.rmtree(staging, ignore_errors=True)
+    (run_dir / "RUNNING").unlink(missing_ok=True)
+    (run_dir / "INTERRUPTED").write_text("stopped by Ctrl-C or SIGTERM before it finished; nothing was published\n",
+                                         encoding="utf-8")
+    raise RunInterrupted(str(run_dir))
 
 
 def shown_dates(suite: Suite, extract_date: dt.date | None, today: dt.date) -> set[dt.date]:
