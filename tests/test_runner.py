@@ -594,3 +594,18 @@ def test_a_signal_while_the_pack_is_checked_still_publishes_nothing(tmp_path, ti
     assert not (run_dir / "published").exists() and not (run_dir / ".staging").exists()
     assert not (tmp_path / "out" / "latest").exists()
     assert signal.getsignal(signal.SIGINT) is before  # the handlers are given back
+
+
+def test_the_small_extract_fixture_fails_rather_than_skips_when_yot_synth_fails(tmp_path):
+    """A broken generator must turn CI red: every end-to-end and privacy test errors, none is skipped."""
+    (tmp_path / "conftest.py").write_text((ROOT / "tests" / "conftest.py").read_text())
+    (tmp_path / "test_uses_it.py").write_text(
+        "import subprocess\nimport conftest\n"
+        "conftest._yot = lambda *a, **k: subprocess.CompletedProcess(a, 2, '', 'yot synth: the generator broke')\n"
+        "def test_needs_the_extract(small_extract):\n    assert small_extract\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-q", "-p", "no:cacheprovider",
+                           "-p", "no:xdist", "--basetemp", str(tmp_path / "base")],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300, check=False)
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "1 error" in done.stdout and "skipped" not in done.stdout
+    assert "yot synth could not make the small extract" in done.stdout and "the generator broke" in done.stdout
