@@ -609,3 +609,20 @@ def test_the_small_extract_fixture_fails_rather_than_skips_when_yot_synth_fails(
     assert done.returncode == 1, done.stdout[-3000:]
     assert "1 error" in done.stdout and "skipped" not in done.stdout
     assert "yot synth could not make the small extract" in done.stdout and "the generator broke" in done.stdout
+
+
+def test_library_code_raises_exceptions_and_only_the_command_line_exits():
+    """Exit codes are the command line's business (yot/cli, yot/__main__.py): the library raises."""
+    import ast
+
+    offenders = []
+    for path in sorted((ROOT / "yot").rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if relative.parts[1] == "cli" or relative.name == "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+            if name in ("SystemExit", "exit", "_exit") and not (isinstance(node, ast.Attribute)
+                                                                 and getattr(node.value, "id", "") not in ("sys", "os")):
+                offenders.append(f"{relative}:{node.lineno}: {name}")
+    assert not offenders, offenders
