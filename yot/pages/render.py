@@ -125,7 +125,7 @@ def synthetic_print_css(yot: str) -> Markup:
     """Print rule of a pack from a synthetic extract: the banner at the top of every printed sheet, so a
     page forwarded on its own still says the figures are made up."""
     return Markup("@page { @top-center { content: " + css_string(SYNTHETIC_BANNER.format(yot=yot)) +
-                  "; font: bold 9pt Arial, sans-serif; color: #5b2a86; } }")
+                  "; font: bold 10pt Arial, sans-serif; color: #5b2a86; border-bottom: 1.5pt solid #5b2a86; } }")
 
 
 def document(title: str, body: str, *, synthetic: bool, yot: str, footer: str = "") -> str:
