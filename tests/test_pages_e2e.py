@@ -154,9 +154,11 @@ MEASURE = """<!DOCTYPE html><html><body style="margin:0">
 <script>
 document.getElementById('page').addEventListener('load', () => {{
   const w = document.getElementById('page').contentWindow;
-  const cells = [...w.document.querySelectorAll('.yot-status-cell')].map(c => c.getBoundingClientRect());
+  const rects = sel => [...w.document.querySelectorAll(sel)].map(c => c.getBoundingClientRect())
+    .map(r => [r.left, r.right, r.width]);
   document.getElementById('measured').textContent = JSON.stringify({{width: w.innerWidth,
-    scroll: w.document.documentElement.scrollWidth, cells: cells.map(r => [r.left, r.right, r.width])}});
+    scroll: w.document.documentElement.scrollWidth, cells: rects('.yot-status-cell'),
+    row_cells: rects('#targets-table tbody td, #targets-table tbody th')}});
 }});
 </script></body></html>"""
 
@@ -179,6 +181,8 @@ def assert_status_visible(m: dict) -> None:
     assert m["cells"], "no status cell on the page"
     for left, right, width in m["cells"]:
         assert width > 0 and left >= 0 and right <= m["width"], f"status cell off-screen: {left}..{right}"
+    for left, right, _ in m["row_cells"]:  # and the rest of each target's row (cards, not a wide table)
+        assert left >= 0 and right <= m["width"], f"a targets table cell is off-screen: {left}..{right}"
     assert m["scroll"] <= m["width"], f"the page scrolls sideways: {m['scroll']} px wide"
 
 
