@@ -183,6 +183,16 @@ def test_without_findings_the_latest_answer_of_each_group_stands_in():
     assert index_page.key_findings([_saved("dq")]) == []
 
 
+def test_fewer_than_three_findings_are_made_up_to_three_from_groups_that_offered_none():
+    pages = [_saved("targets", "answer", findings=[{"text": "Reoffending rose.", "order": 10}]),
+             _saved("c2007", "28.9% of the 2007 cohort"), _saved("c2008", "31.2% of the 2008 cohort"),
+             _saved("issp", "ISSP: no evidence"), _saved("yisp", "YISP: no evidence")]
+    groups = {"targets": "Targets", "c2007": "Cohorts", "c2008": "Cohorts", "issp": "Evaluation",
+              "yisp": "Evaluation"}
+    assert index_page.key_findings(pages, groups=groups) == ["Reoffending rose.", "31.2% of the 2008 cohort",
+                                                             "YISP: no evidence"]
+
+
 def test_things_you_need_to_know_come_from_the_suite_file():
     suite = load_suite(SUITE)
     things = dict(index_page.things_to_know(suite, dt.date(2010, 12, 31), synthetic=False))

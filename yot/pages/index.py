@@ -31,18 +31,23 @@ def key_findings(pages: Sequence[SavedPage], limit: int = 6, groups: Mapping[str
     ``summary["findings"]`` (each already made from their numbers, with direction and size), most
     important (lowest ``order``) first.
 
-    When no page offered one, the answers of the latest page of each group stand in (``groups`` maps a
-    page name to its group; pages come in plan order, so the last of a group is its latest period), so
-    the index never opens on an empty section while the pack has something to say.
+    When pages offered fewer than three, the answers of the latest page of each group that offered none
+    make up three (``groups`` maps a page name to its group; pages come in plan order, so the last of a
+    group is its latest period), so the index never opens on an empty or thin section while the pack
+    has something to say.
     """
     offered = [(f.get("order", 50), i, f["text"]) for i, p in enumerate(pages) for f in p.summary.get("findings", [])]
-    if offered:
-        return [text for _, _, text in sorted(offered)[:limit]]
+    chosen = [text for _, _, text in sorted(offered)[:limit]]
+    if len(chosen) >= 3:
+        return chosen
+    group_of = groups or {}
+    with_findings = {group_of.get(p.name, p.name) for p in pages if p.summary.get("findings")}
     latest: dict[str, str] = {}
     for p in pages:
-        if p.answer:
-            latest[(groups or {}).get(p.name, p.name)] = p.answer
-    return list(latest.values())[:limit]
+        group = group_of.get(p.name, p.name)
+        if p.answer and group not in with_findings:
+            latest[group] = p.answer
+    return chosen + list(latest.values())[:max(0, 3 - len(chosen))]
 
 
 def verdict_rows(pages: Sequence[SavedPage]) -> list[dict[str, Any]]:
