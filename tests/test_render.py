@@ -98,6 +98,13 @@ def test_a_table_links_to_its_csv_beside_the_page_and_wide_tables_are_marked_for
     wide = table_html(_table(columns=12))
     assert 'class="yot-table yot-wide yot-xwide"' in wide
     assert table_html(_table(), link=False).count("tables/") == 0
+    assert '<div class="yot-table-wrap yot-keep">' in narrow  # a short table prints whole
+    long = table(
+        "long", "Many rows", pl.DataFrame({"group": [f"g{k}" for k in range(16)], "people": list(range(20, 36))}),
+        [Column("group", "Group"), Column("people", "Young people", "count")],
+        SuppressionSpec(counts=("people",), columns_add_up=False))
+    assert '<div class="yot-table-wrap">' in table_html(long)
+    assert re.search(r"\.yot-keep\s*{\s*break-inside:\s*avoid", _block(css(), "@media print"))
 
 
 def test_the_published_csv_holds_plain_numbers_a_notes_column_and_is_readable_by_all(tmp_path):
