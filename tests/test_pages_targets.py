@@ -46,7 +46,7 @@ def test_the_page_leads_with_the_trend_sentence() -> None:
     rows = targets.verdicts(_falling(), targets.Params(cohort_years=[2003, 2004, 2005], extract_date=LATE))
     expected = trend_sentence(trend([r for r in rows if r.tier is None]))
     assert page.answer is not None and page.answer.text == expected
-    assert expected.startswith("Across the 2003 to 2005 cohorts reoffending changed by -10.0% a year")
+    assert expected.startswith("Across the 2003 to 2005 cohorts reoffending fell: it changed by -10.0% a year")
     assert page.summary["findings"][0] == {"order": 10, "text": expected}
 
 
@@ -152,7 +152,7 @@ def test_fte_page_rates_and_sentences_agree() -> None:
     assert "2005-06: **Green: Met**. 188 per 100,000" in words and "down 25% from 250 per 100,000" in words
     assert "2006-07: **Green: Met**. 125 per 100,000" in words and "down 50% from 250 per 100,000" in words
     assert "the baseline is this extract's own 2004-05 figure, **250 per 100,000**" in words
-    assert page.answer.text.startswith("Across 2004-05 to 2006-07 first-time entrants changed by")
+    assert page.answer.text.startswith("Across 2004-05 to 2006-07 first-time entrants fell: it changed by")
     assert re.search(r"188 per 100,000 \(95% interval \d+ to \d+ per 100,000\)", words)  # the unit said once
     latest = page.summary["index_rows"][0]
     assert latest["observed"].endswith("per 100,000") and latest["target_value"] == "237 per 100,000"  # 250 x 0.95 = 237.4999...: 237

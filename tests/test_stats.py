@@ -56,6 +56,17 @@ def test_wilson_interval_holds_the_rate_inside_0_and_1(n: int, data: st.DataObje
     assert 0 <= low <= x / n + 1e-12 and x / n - 1e-12 <= high <= 1
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5000), st.data(), st.sampled_from([0.05, 0.01, 0.1]))
+def test_wilson_interval_equals_statsmodels(n: int, data: st.DataObject, alpha: float) -> None:
+    """The closed form kept in yot.stats (to spare commands the statsmodels import) is statsmodels' own."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    x = data.draw(st.integers(0, n))
+    low, high = proportion_confint(x, n, alpha=alpha, method="wilson")
+    assert wilson_interval(x, n, alpha) == pytest.approx((low, high), abs=1e-12)
+
+
 def test_proportion_difference_by_hand() -> None:
     diff, low, high, p = proportion_difference(20, 100, 30, 100)
     assert diff == pytest.approx(-0.1)

@@ -205,7 +205,7 @@ def test_the_trend_of_three_cohorts_falling_10_percent_a_year() -> None:
     assert found.target_change_per_year == pytest.approx(-0.05)
     assert found.model == "binomial, log link"
     assert trend_sentence(found) == (
-        f"Across the 2003 to 2005 cohorts reoffending changed by -10.0% a year (95% interval "
+        f"Across the 2003 to 2005 cohorts reoffending fell: it changed by -10.0% a year (95% interval "
         f"{100 * found.ci_low:+.1f}% to {100 * found.ci_high:+.1f}%); the strategy aimed for -5% a year.")
 
 
@@ -290,3 +290,15 @@ def test_the_status_follows_the_rule_for_any_share(n: int, share: float, target:
     assert row.p_on_target == pytest.approx(posterior.cdf(target) if lower else posterior.sf(target))
     if row.detectable_change is not None:
         assert (row.detectable_change < 0) == lower and 0 <= 0.5 + row.detectable_change <= 1
+
+
+def test_the_trend_sentence_says_rose_for_a_rise_and_level_for_no_change() -> None:
+    from dataclasses import replace as _replace
+
+    extract = extract_of(cohort_extract(2003, 1000, 400), cohort_extract(2004, 1000, 360),
+                         cohort_extract(2005, 1000, 324))
+    found = trend([r for r in _reoffending(extract, years=(2003, 2004, 2005)) if r.tier is None])
+    rising = _replace(found, change_per_year=0.039, ci_low=0.006, ci_high=0.073)
+    assert "reoffending rose: it changed by +3.9% a year" in trend_sentence(rising)
+    level = _replace(found, change_per_year=0.0004, ci_low=-0.02, ci_high=0.02)
+    assert "reoffending was level: it changed by" in trend_sentence(level)

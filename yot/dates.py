@@ -112,10 +112,10 @@ def period_description(kind: str) -> str:
     """What a ``kind`` of period means, in words, for page headers."""
     _check_kind(kind)
     return {
-        "calendar": "calendar years (1 January to 31 December)",
-        "financial": "financial years (1 April to 31 March)",
-        "october_december": "the October to December quarter of each year (YJB legacy measure)",
-        "quarter": "three-month cohorts (January-March, April-June, July-September, October-December)",
+        "calendar": "calendar years, 1 January to 31 December",
+        "financial": "financial years, 1 April to 31 March",
+        "october_december": "the October to December quarter of each year, the YJB's legacy measure",
+        "quarter": "three-month cohorts: January-March, April-June, July-September, October-December",
     }[kind]
 
 

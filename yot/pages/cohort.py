@@ -225,8 +225,9 @@ def concentration_blocks(members: pl.DataFrame, label_: str, threshold: int, sou
         text = ("Reoffending is concentrated in a few young people: " + "; ".join(words) + ". ")
     else:
         text = f"The cohort is too small to show how concentrated its reoffending is without revealing counts below {threshold}. "
-    text += ("The most prolific 5% of a group of n young people are the ceil(0.05 x n) with the most reoffences "
-             "(10% and 20% likewise); a tie between young people with the same number of reoffences changes no figure.")
+    text += ("The most prolific 5% of a group are the young people with the most reoffences, counting 5% of the "
+             "group rounded up to a whole person (10% and 20% likewise); which of two young people with the same "
+             "number of reoffences is counted changes no figure.")
     points = lorenz_points(members, threshold)
     shown = points.filter(pl.col("share").is_not_null())
     alt = ("Line chart of the share of all reoffences committed by the most prolific young people, for the whole "

@@ -679,10 +679,10 @@ def balance_section(f: Figures, source: str) -> Section:
         elif f.poor_balance:
             over = int((f.balance["smd_after"].drop_nulls().drop_nans().abs() >= BALANCE_LIMIT).sum())
             blocks.append(Text(
-                f"**Balance is poor.** After matching, {over} characteristic{'s' if over != 1 else ''} still "
+                f"After matching, {over} characteristic{'s' if over != 1 else ''} still "
                 f"differ{'s' if over == 1 else ''} by {BALANCE_LIMIT:.2f} standard deviations or more (largest: "
                 f"{label_worst}, {worst:.2f}), so the comparison may not be like with like; read the result with "
-                "care.", "warning"))
+                "care (the warning at the top of the page)."))
         else:
             blocks.append(Text(
                 f"**Good balance.** After matching every standardised difference is below {BALANCE_LIMIT:.2f} "

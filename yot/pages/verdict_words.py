@@ -199,5 +199,6 @@ def trend_sentence(t: Trend, unit_periods: str = "") -> str:
             else f"{t.first_period} to {t.last_period}")
     aim = ("" if t.target_change_per_year is None
            else f"; the strategy aimed for {signed_percent(t.target_change_per_year, trim=True)} a year")
-    return (f"Across {span} {what} changed by {signed_percent(t.change_per_year)} a year (95% interval "
+    moved = ("rose" if t.change_per_year > 0 else "fell") if round(100 * t.change_per_year, 1) != 0 else "was level"
+    return (f"Across {span} {what} {moved}: it changed by {signed_percent(t.change_per_year)} a year (95% interval "
             f"{signed_percent(t.ci_low)} to {signed_percent(t.ci_high)}){aim}.")  # type: ignore[arg-type]
