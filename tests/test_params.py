@@ -54,7 +54,7 @@ def test_barnet_suite_file_holds_the_strategy_settings():
     assert (s.improvement_target.baseline_value, s.improvement_target.change_per_year) == (0.72, 0.05)
     e = suite.evaluation
     assert e.programmes == ["ISSP", "referral_order", "restorative_justice", "YISP"]
-    assert (e.start, e.end, e.seed, e.caliper) == (dt.date(2003, 1, 1), dt.date(2007, 12, 31), 2005, 0.2)
+    assert (e.start, e.end, e.seed, e.caliper) == (dt.date(2003, 1, 1), dt.date(2007, 12, 31), 0, 0.2)  # no seed: ties are shared
     assert suite.disclosure.threshold == 5
 
 
