@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from yot.disclosure import check_published
+from yot.extract import extract_date_notes
 from yot.pages.registry import Run, plan
 from yot.params import Suite, load_suite, suite_parameters
 
@@ -173,20 +174,6 @@ def ensure_embedded_synthetic(path: Path) -> bool:
     tables, truth = generate()
     write(tables, truth, path)
     return True
-
-
-def extract_date_notes(given: dt.date | None, latest: dt.date | None) -> list[str]:
-    """What a run says about its extract date: as at an earlier day, later records are left out; a day
-    after the latest date in the data is allowed and changes nothing but the date the figures are as at."""
-    if given is None or latest is None:
-        return []
-    if given > latest:
-        return [f"extract date {given.isoformat()} is after the latest date in the data ({latest.isoformat()}): "
-                "allowed; nothing is left out and the figures are as at the extract date"]
-    if given < latest:
-        return [f"figures as at {given.isoformat()}: records dated after it (up to {latest.isoformat()}) are "
-                "treated as not yet known"]
-    return []
 
 
 # ----------------------------------------------------------------------------------- kernel

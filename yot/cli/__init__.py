@@ -98,13 +98,13 @@ def load_for_command(
             )
     if extract_date is None:
         return extract
-    from yot.extract import latest_date
-    from yot.runner import extract_date_notes
+    from yot.extract import extract_date_notes, latest_date
 
     for note in extract_date_notes(extract_date, latest_date(extract)):
-        print(f"yot: note: {note}", file=sys.stderr)
         if notes is not None:
             notes.append(note)
+        if note.startswith("extract date"):  # after the data ends: allowed, and said (an earlier one is the point)
+            print(f"yot: note: {note}", file=sys.stderr)
     return as_at(extract, extract_date)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from yot.cli import add_no_cache
@@ -83,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
                                notes=notes)
     result = fte_summary(extract, args.start, args.end)
     empty = no_data_note(extract, args.start, args.end)
-    result["notes"] = notes + ([empty] if empty else [])
-    emit(args, result, summary_text(result), tidy_rows(result))
+    said = notes + ([empty] if empty else [])
+    if empty and args.json:
+        print(f"yot: note: {empty}", file=sys.stderr)  # the JSON keeps its exact shape; the note goes beside it
+    emit(args, result, summary_text({**result, "notes": said}), tidy_rows(result))
     return 0

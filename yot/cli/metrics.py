@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from yot.cli import add_no_cache
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
     result = cohort_metrics(extract, args.start, args.end, args.follow_up_months, args.waiting_months,
                             args.extract_date)
     empty = no_data_note(result)
-    result["notes"] = notes + ([empty] if empty else [])
-    emit(args, result, summary_text(result), tidy_rows(result))
+    said = notes + ([empty] if empty else [])
+    if empty and args.json:
+        print(f"yot: note: {empty}", file=sys.stderr)  # the JSON keeps its exact shape; the note goes beside it
+    emit(args, result, summary_text({**result, "notes": said}), tidy_rows(result))
     return 0
