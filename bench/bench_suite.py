@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = ("import polars, seaborn, matplotlib.pyplot\n"
-           "from yot import disclosure, report, measures, load, cohort")
+           "from yot import disclosure, measures, load, cohort")
 
 
 def _yot(*args: str) -> subprocess.CompletedProcess[str]:

@@ -386,50 +386,6 @@ def test_a_disclosure_check_that_cannot_be_imported_fails_the_run(tmp_path, tiny
     assert not (tmp_path / "out" / "latest").exists()
 
 
-# ------------------------------------------------------------------------------- page helpers (yot.report)
-def _result(**changes):
-    from yot.targets import TargetResult
-
-    base = dict(area="Proven reoffending", measure="Binary reoffending rate", period_label="2006", year=2006,
-                unit="proportion", lower_is_better=True, baseline_label="2003 cohort", baseline_value=0.282,
-                target_value=0.242, observed=0.25, ci_low=0.2, ci_high=0.3, denominator=200, met=False,
-                p_value=0.3, significant=False, detectable_change=0.08, status="amber", provisional=False,
-                rule="r")
-    return TargetResult(**{**base, **changes})
-
-
-def test_a_target_row_shows_colour_and_word_and_marks_provisional_figures():
-    from yot.report import target_row
-
-    row = target_row(_result(provisional=True))
-    assert "Amber</span>" in row and "background:#f0b429" in row
-    assert "25.0% [p]" in row and "2006 cohort [p]" in row and "Not met" in row
-
-
-def test_target_figures_resting_on_small_counts_are_suppressed():
-    from yot.report import is_disclosive, target_row
-
-    assert not is_disclosive(_result())
-    assert is_disclosive(_result(denominator=4, observed=0.5))  # 4 people
-    assert is_disclosive(_result(denominator=100, observed=0.03))  # 3 reoffenders
-    assert is_disclosive(_result(denominator=100, observed=0.98))  # 2 did not reoffend
-    assert not is_disclosive(_result(denominator=100, observed=0.0))  # zero is shown
-    row = target_row(_result(denominator=100, observed=0.03, ci_low=0.01, ci_high=0.08))
-    assert "3.0%" not in row and "[c]" in row and "Amber" not in row
-    hidden = target_row(_result(), baseline_hidden=True)
-    assert "28.2%" not in hidden and "24.2%" not in hidden
-
-
-def test_rates_in_plain_english():
-    from yot.report import percent, rate_sentence
-
-    assert percent(0.282) == "28.2%" and percent(None) == "[x]"
-    sentence = rate_sentence("reoffended within 12 months", 141, 500, 0.24, 0.33)
-    assert sentence == ("28 in every 100 young people reoffended within 12 months (95% interval 24% to 33%): "
-                        "141 of 500.")
-    assert "no rate" in rate_sentence("reoffended", 0, 0, None, None)
-
-
 # ------------------------------------------------------------------------------- which extract
 def _suite_with_data(tmp_path: Path, data: str | None) -> Path:
     path = tmp_path / "suite.yaml"

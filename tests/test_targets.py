@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from yot.labels import STATUS_WORDS, status_key
-from yot.targets import TargetResult, target_value, trajectory
+from yot.targets import target_value, trajectory
 from yot.verdicts import STATUSES, status_of
 
 
@@ -74,14 +74,3 @@ def test_every_status_has_its_words_in_the_one_key() -> None:
     assert key.startswith("Green, **Met**") and "Amber, **Not met, within the margin of error**" in key
     assert "Red, **Missed**" in key and "[p] **Provisional: not rated**" in key
     assert "[z] **Baseline**" in key and "[x] **No data**" in key
-
-
-def test_target_result_to_dict() -> None:
-    result = TargetResult(
-        area="Proven reoffending", measure="Binary reoffending rate", period_label="2005", year=2005,
-        unit="proportion", lower_is_better=True, baseline_label="2003 cohort", baseline_value=0.282,
-        target_value=0.2545, observed=0.2, ci_low=0.1, ci_high=0.3, denominator=10, met=True, p_value=0.4,
-        significant=False, detectable_change=0.3, status="green", provisional=False, rule="r",
-    )
-    d = result.to_dict()
-    assert (d["status"], d["note"], d["denominator"]) == ("green", "", 10)

@@ -8,7 +8,6 @@ one place.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Literal
 
 Mode = Literal["relative", "points"]
@@ -31,39 +30,3 @@ def trajectory(
 ) -> dict[int, float]:
     """Target values for each of ``years``."""
     return {y: target_value(baseline_value, baseline_year, change_per_year, y, mode) for y in years}
-
-
-@dataclass(frozen=True)
-class TargetResult:
-    """Legacy: one target in one period as the old ``yot.report`` table drew it (kept only while that
-    module is; nothing computes it any more: every verdict is a :class:`yot.verdicts.Verdict`).
-
-    ``detectable_change`` is the smallest change from the baseline that these numbers could tell apart
-    from chance (80% power, 5% two-sided), in the same unit as ``observed`` for proportions (points)
-    and as a relative change for counts. ``rule`` names the METHODS.md rule and parameter values.
-    """
-
-    area: str
-    measure: str
-    period_label: str
-    year: int
-    unit: Literal["proportion", "count", "rate_per_100k"]
-    lower_is_better: bool
-    baseline_label: str
-    baseline_value: float
-    target_value: float
-    observed: float | None
-    ci_low: float | None
-    ci_high: float | None
-    denominator: int | None
-    met: bool | None
-    p_value: float | None
-    significant: bool | None
-    detectable_change: float | None
-    status: str
-    provisional: bool
-    rule: str
-    note: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
