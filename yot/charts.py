@@ -372,7 +372,7 @@ def lorenz(chart: Chart) -> Figure:
     one line per group, beside the diagonal of an even spread; hidden ([c]) points are left out."""
     o = chart.options
     fig, ax = plt.subplots(figsize=(6.8, 4.8))
-    ax.plot([0, 1], [0, 1], color="#777", linestyle=":", linewidth=1, label="If everyone reoffended equally")
+    ax.plot([0, 1], [0, 1], color="#777", linestyle=":", linewidth=1, label="If reoffences were spread evenly")
     data = chart.data.filter(pl.col("share").is_not_null())
     for k, (series,) in enumerate(data.select("series").unique(maintain_order=True).iter_rows()):
         part = data.filter(pl.col("series") == series)
