@@ -33,15 +33,16 @@ def index_events(offences: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     The index date is the outcome_date, except for a custody outcome, whose index date is its
     release_date; a custody outcome with no release_date has no index date (still in custody) and is
     left out. Adds ``tier`` from the outcome.
+
+    ``tier`` is added after the index date, in a step of its own, so that a filter on ``index_date``
+    applied to this query (a cohort period) is pushed down by polars before the tier is worked out.
     """
     custody = pl.col("outcome").is_in(list(CUSTODY_OUTCOMES))
     return (
         _lazy(offences)
-        .with_columns(
-            index_date=pl.when(custody).then(pl.col("release_date")).otherwise(pl.col("outcome_date")),
-            tier=pl.col("outcome").replace_strict(OUTCOME_TIER, default=None, return_dtype=pl.String),
-        )
+        .with_columns(index_date=pl.when(custody).then(pl.col("release_date")).otherwise(pl.col("outcome_date")))
         .filter(pl.col("index_date").is_not_null())
+        .with_columns(tier=pl.col("outcome").replace_strict(OUTCOME_TIER, default=None, return_dtype=pl.String))
     )
 
 
@@ -157,8 +158,9 @@ def cohort_members(
     (:func:`reoffending` is this for one period); a test holds the stacked periods equal to each
     period alone. Fast for many periods:
 
-    - the index dates are worked out once (:func:`index_events`); each period's events are stacked
-      with a period key and the cohort rule (:func:`index_offences`, which :func:`cohort` uses too)
+    - the index dates are worked out once (:func:`index_events`), only for the offences whose index
+      date falls in the span of the periods (earliest start to latest end), and collected once when
+      there are several periods; each period's events are stacked with a period key and the cohort rule (:func:`index_offences`, which :func:`cohort` uses too)
       picks every period's index offences in one sort;
     - the reoffences (:func:`reoffences`) are found once for every distinct
       (person, index offence, index date) of all the periods: they depend on nothing else, so a
@@ -172,9 +174,12 @@ def cohort_members(
     if not periods:  # the same columns and types, from one period of an emptied extract
         nothing = replace(extract, offences=extract.offences.clear(), people=extract.people.clear())
         return cohort_members(nothing, [("", dt.date(2000, 1, 1), dt.date(2000, 1, 1))]).clear()
-    events = index_events(extract.offences).collect()
+    span = (min(start for _, start, _ in periods), max(end for _, _, end in periods))
+    events = index_events(extract.offences).filter(pl.col("index_date").is_between(*span, closed="both"))
+    if len(periods) > 1:  # shared by every period's filter below: worked out once
+        events = events.collect().lazy()
     stacked = pl.concat(
-        [events.lazy().filter(pl.col("index_date").is_between(start, end, closed="both"))
+        [events.filter(pl.col("index_date").is_between(start, end, closed="both"))
          .with_columns(_period=pl.lit(i, dtype=pl.Int32)) for i, (_, start, end) in enumerate(periods)],
         how="vertical",
     )
