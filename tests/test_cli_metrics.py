@@ -237,3 +237,34 @@ def test_as_at_an_earlier_date_later_proofs_are_not_known(tmp_path: Path, capsys
     result = json.loads(out.out)
     assert (result["cohort_size"], result["reoffenders"]) == (1, 0)
     assert out.err == ""  # as at an earlier day is what was asked: nothing to warn about
+
+
+def test_a_command_imports_its_own_module_only_and_not_numpy(tmp_path: Path) -> None:
+    """``yot metrics`` imports no other command's module and neither numpy, scipy nor statsmodels
+    (start-up time of the command: issue 16); ``yot --help`` still lists every command."""
+    from yot.cli import COMMANDS
+
+    script = (
+        "import sys\nfrom yot.cli import main\n"
+        f"code = main({metrics(extract_dir(tmp_path / 'x'), '--json')!r})\n"
+        "print(sorted(m for m in sys.modules if m.startswith('yot.cli.') or m.split('.')[0] in "
+        "('numpy', 'scipy', 'statsmodels')), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["cohort_size"] == 2
+    assert done.stderr.strip().splitlines()[-1] == "['yot.cli._dates', 'yot.cli.metrics']"
+    listed = subprocess.run([sys.executable, "-m", "yot", "--help"], cwd=ROOT, capture_output=True, text=True,
+                            check=False, timeout=120)
+    assert listed.returncode == 0
+    assert all(f"    {name} " in listed.stdout for name in COMMANDS)
+
+
+@pytest.mark.parametrize("command", ["validate", "metrics", "fte", "evaluate", "targets", "tracker", "compare"])
+def test_each_command_keeps_its_own_options(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert "--data" in capsys.readouterr().out

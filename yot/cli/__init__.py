@@ -44,15 +44,28 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(1)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``yot`` parser: every command of :data:`COMMANDS` is listed (``yot --help``) with its help.
+
+    ``only``: the one command whose module is imported and whose options are added (the one being
+    run); the others are names and help only, so a command pays for importing its own module, not
+    every command's. None: every command's module and options (the whole parser)."""
     parser = _Parser(prog="yot", description="YOT cohort analytics suite")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"yot.cli.{name}")
         command = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command)
-        command.set_defaults(_module=module)
+        if only is None or name == only:
+            module = importlib.import_module(f"yot.cli.{name}")
+            module.add_arguments(command)
+            command.set_defaults(_module=module)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv`` (its first argument that is not an option, since ``yot`` itself
+    takes no option but ``--help``), or None when there is none or it is not a command."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def add_no_cache(parser: argparse.ArgumentParser) -> None:
@@ -164,7 +177,10 @@ def emit(args: argparse.Namespace, result: Mapping[str, object], text: str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = chosen_command(argv)
+    # Without a command (``yot --help``, a mistyped name) only the names and help are needed.
+    parser = build_parser(only=command or "")
     args = parser.parse_args(argv)
     try:
         return int(args._module.run(args) or 0)
