@@ -768,3 +768,77 @@ def test_mahalanobis_search_widens_until_no_tie_is_cut_off() -> None:
     lp = np.r_[np.where(np.arange(40) % 2 == 0, 0.0, 5.0), np.zeros(10)]
     q, p, d, w = match_mahalanobis(np.zeros((1, 2)), np.zeros(1), zp, lp, 3, 1.0)
     assert sorted(p.tolist()) == list(range(0, 40, 2)) and w.sum() == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------ the match kept by groups of tied people
+def _person_level_effect(y: np.ndarray, pairs: pl.DataFrame, sigma2: np.ndarray | None) -> tuple[float, float]:
+    """The Abadie-Imbens estimate and variance written out person by person (the reference)."""
+    tr = pairs.get_column("treated_row").to_numpy()
+    cr = pairs.get_column("comparison_row").to_numpy()
+    w = pairs.get_column("weight").to_numpy()
+    t_rows = np.unique(tr)
+    d = np.array([y[i] - np.sum(w[tr == i] * y[cr[tr == i]]) for i in t_rows])
+    n = t_rows.size
+    var = float(np.var(d, ddof=1)) / n if n > 1 else 0.0
+    c_rows = np.unique(cr)
+    marginal = float(np.var(y[c_rows], ddof=1)) if c_rows.size > 1 else 0.0
+    for j in c_rows:
+        k, k2 = w[cr == j].sum(), (w[cr == j] ** 2).sum()
+        s2 = marginal if sigma2 is None or np.isnan(sigma2[j]) else sigma2[j]
+        var += (k**2 - k2) * s2 / n**2
+    return float(d.mean()), var
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), neighbours=st.integers(1, 4), levels=st.integers(2, 6))
+def test_grouped_match_gives_the_person_level_effect_and_variance(seed: int, neighbours: int, levels: int) -> None:
+    # logits on a few levels, so most people are tied: the match kept by group must give exactly what
+    # the person-by-person sums give (estimate, variance with reuse, conditional variance)
+    rng = np.random.default_rng(seed)
+    n = 60
+    logit = rng.integers(0, levels, n).astype(float) / 2
+    treated = rng.random(n) < 0.3
+    if treated.all() or not treated.any():
+        treated[0], treated[1] = True, False
+    y = rng.integers(0, 3, n).astype(float)
+    from yot.evaluate import _match_by_stratum, score_groups
+
+    grouped = _match_by_stratum(treated, None, lambda t, c: score_groups(logit[t], logit[c], neighbours, 10.0))
+    pairs = grouped.pairs()
+    # every treated person's shares add up to 1 and ties are never cut: all of a tied group or none
+    assert pairs.group_by("treated_row").agg(pl.col("weight").sum()).get_column("weight").to_list() == \
+        pytest.approx([1.0] * pairs.get_column("treated_row").n_unique())
+    used = np.flatnonzero(~treated & (match_weights(grouped, n) > 0))
+    within = within_group_neighbours(logit, used, np.flatnonzero(~treated), 2)
+    assert not within.pairs().filter(pl.col("treated_row") == pl.col("comparison_row")).height  # nobody their own neighbour
+    sigma2 = conditional_variance(y, within)
+    # the conditional variance by hand from the expanded neighbours
+    nb = within.pairs()
+    for j in used:
+        rows = nb.filter(pl.col("treated_row") == j)
+        ws, ys = rows.get_column("weight").to_numpy(), y[rows.get_column("comparison_row").to_numpy()]
+        expected = (y[j] - np.sum(ws * ys)) ** 2 / (1 + np.sum(ws**2)) if rows.height else np.nan
+        assert sigma2[j] == pytest.approx(expected, nan_ok=True)
+    for s2 in (None, sigma2):
+        estimate, variance = _person_level_effect(y, pairs, s2)
+        grouped_effect = matched_effect(y, grouped, s2)
+        person_effect = matched_effect(y, pairs, s2)
+        assert grouped_effect.estimate == pytest.approx(estimate) == person_effect.estimate
+        assert (grouped_effect.ci_low, grouped_effect.ci_high) == pytest.approx((person_effect.ci_low, person_effect.ci_high))
+        if variance > 1e-12 and grouped_effect.ci_high is not None and not np.isin(y, (0, 1)).all():
+            half = grouped_effect.ci_high - grouped_effect.estimate
+            assert half == pytest.approx(critical_value(np.unique(pairs.get_column("treated_row")).size) * math.sqrt(variance))
+    assert match_weights(grouped, n).tolist() == pytest.approx(match_weights(pairs, n).tolist())
+
+
+def test_a_large_tie_is_kept_as_one_group() -> None:
+    # one treated person at 0 and 5,000 comparison people all at 0: one entry, 5,000 people at 1/5,000 each
+    logit = np.r_[0.0, np.zeros(5000)]
+    treated = np.r_[True, np.zeros(5000, bool)]
+    from yot.evaluate import _match_by_stratum, score_groups
+
+    grouped = _match_by_stratum(treated, None, lambda t, c: score_groups(logit[t], logit[c], 1, 1.0))
+    assert grouped.height == 1 and grouped.weight.tolist() == pytest.approx([1 / 5000])
+    assert grouped.people().tolist() == [5000]
+    assert grouped.pairs().height == 5000
+    assert match_weights(grouped, logit.size)[1:].sum() == pytest.approx(1.0)

@@ -26,6 +26,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,10 @@ REOFFENDING_COVARIATES: tuple[str, ...] = (
 )
 YISP_COVARIATES: tuple[str, ...] = ("age", "sex", "ethnicity", "risk_score")
 RIDGE_ALPHA = 0.01
+NEWTON_ITERATIONS = 25
+"""The maximum-likelihood propensity fit gets 25 Newton steps, as R's ``glm`` (``maxit = 25``): a
+logistic fit that has not converged by then is drifting towards separation (on a national pool each
+further step costs a pass over every person), and the ridge fit is used instead."""
 
 
 # ============================================================================ the matching engine
@@ -124,11 +129,126 @@ class Effect:
     comparison_mean: float | None
 
 
+@dataclass(frozen=True, eq=False)
+class GroupMatch:
+    """A match kept by groups of tied people: one entry per (query person, group of pool people).
+
+    People of the pool who stand at the same place (the same logit, or the same point for the
+    Mahalanobis distance, in the same stratum) are one group: a query person either takes all of a
+    group at one share each or none of it, so the match is kept as ``query`` (frame row of the query
+    person), ``group`` (the group's number), ``weight`` (the share of each person of the group) and
+    ``distance``, with ``group_of`` giving, per frame row, its group (-1: in no group). On a national
+    pool a tie can hold thousands of people; kept by group, every sum over the match is a sum over
+    groups (the group's total of an outcome) and nothing is expanded to one row per person.
+    ``exclude_self``: the query people are pool people themselves (matching within the comparison
+    group) and each is left out of its own group. :meth:`pairs` expands it to one row per person.
+    """
+
+    query: np.ndarray
+    group: np.ndarray
+    weight: np.ndarray
+    distance: np.ndarray
+    group_of: np.ndarray
+    exclude_self: bool = False
+
+    @property
+    def height(self) -> int:
+        """Entries (query, group): 0 when nobody was matched."""
+        return int(self.query.size)
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group_of.max(initial=-1)) + 1
+
+    def group_sizes(self) -> np.ndarray:
+        """People in each group."""
+        return np.bincount(self.group_of[self.group_of >= 0], minlength=self.n_groups)
+
+    def own(self) -> np.ndarray:
+        """Per entry: the query person is in the group (and left out of it)."""
+        if not self.exclude_self:
+            return np.zeros(self.height, bool)
+        return self.group_of[self.query] == self.group
+
+    def people(self) -> np.ndarray:
+        """Per entry: how many people share it (the group, less the query person when excluded)."""
+        return self.group_sizes()[self.group] - self.own()
+
+    def group_sums(self, values: np.ndarray) -> np.ndarray:
+        """Per group: the sum of ``values`` (one per frame row) over its people."""
+        inside = self.group_of >= 0
+        return np.bincount(self.group_of[inside], weights=values[inside].astype(float), minlength=self.n_groups)
+
+    def matched_sums(self, values: np.ndarray) -> np.ndarray:
+        """Per entry: the weighted sum of ``values`` over the people sharing it (weight times the
+        group's total, less the query person's own value when excluded)."""
+        v = values.astype(float)
+        return self.weight * (self.group_sums(v)[self.group] - np.where(self.own(), v[self.query], 0.0))
+
+    def group_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per group: K, the sum of its shares over the query people (how many query people each
+        of its people stands in for), and K', the sum of their squares."""
+        k = np.bincount(self.group, weights=self.weight, minlength=self.n_groups)
+        k2 = np.bincount(self.group, weights=self.weight**2, minlength=self.n_groups)
+        return k, k2
+
+    def used_rows(self) -> np.ndarray:
+        """Frame rows of the pool people the match uses (each once, sorted)."""
+        used = np.zeros(self.n_groups + 1, bool)
+        used[self.group] = True
+        return np.flatnonzero(used[self.group_of])  # group_of -1 looks at the spare last place
+
+    def query_rows(self) -> np.ndarray:
+        """Frame rows of the matched query people (each once, sorted)."""
+        return np.unique(self.query)
+
+    def pairs(self) -> pl.DataFrame:
+        """One row per (query person, person of the pool sharing its match): ``treated_row``,
+        ``comparison_row``, ``distance``, ``weight``, sorted by both rows (the query person left out
+        of its own group)."""
+        if self.height == 0:
+            return pl.DataFrame(schema=PAIR_SCHEMA)
+        inside = np.flatnonzero(self.group_of >= 0)
+        order = inside[np.argsort(self.group_of[inside], kind="stable")]
+        count = self.group_sizes()
+        start = np.r_[0, np.cumsum(count)[:-1]]
+        q, person, d, w = _expand(self.query, self.group, self.weight, self.distance, start, count, order)
+        keep = person != q if self.exclude_self else np.ones(q.size, bool)
+        return pl.DataFrame({"treated_row": q[keep].astype(np.int64), "comparison_row": person[keep].astype(np.int64),
+                             "distance": d[keep].astype(float), "weight": w[keep].astype(float)},
+                            schema=PAIR_SCHEMA).sort("treated_row", "comparison_row")
+
+    @staticmethod
+    def empty(n: int) -> "GroupMatch":
+        return GroupMatch(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
+                          np.full(n, -1, np.int64))
+
+    @staticmethod
+    def of_pairs(pairs: pl.DataFrame, n: int) -> "GroupMatch":
+        """A person-level pairs frame (``treated_row``, ``comparison_row``, optional ``distance`` and
+        ``weight``: 1 when absent) as a match with every comparison person a group of their own."""
+        if pairs.height == 0:
+            return GroupMatch.empty(n)
+        cr = pairs.get_column("comparison_row").to_numpy()
+        rows, group = np.unique(cr, return_inverse=True)
+        group_of = np.full(max(n, int(rows.max()) + 1), -1, np.int64)
+        group_of[rows] = np.arange(rows.size)
+        w = pairs.get_column("weight").to_numpy() if "weight" in pairs.columns else np.ones(pairs.height)
+        d = pairs.get_column("distance").to_numpy() if "distance" in pairs.columns else np.zeros(pairs.height)
+        return GroupMatch(pairs.get_column("treated_row").to_numpy().astype(np.int64), group.reshape(-1).astype(np.int64),
+                          w.astype(float), d.astype(float), group_of)
+
+
+def _as_groups(match: "GroupMatch | pl.DataFrame", n: int) -> GroupMatch:
+    return match if isinstance(match, GroupMatch) else GroupMatch.of_pairs(match, n)
+
+
 @dataclass(frozen=True)
 class MatchedComparison:
     """The result of a matched comparison (see :func:`matched_comparison`).
 
-    ``pairs`` has one row per (matched treated person, comparison person matched to them):
+    ``grouped``: the match, kept by groups of tied comparison people (:class:`GroupMatch`);
+    ``pairs`` expands it to one row per (matched treated person, comparison person matched to them):
     ``treated_row`` and ``comparison_row`` are 0-based row positions in the frame given,
     ``distance`` the gap in the design's distance, ``weight`` the comparison person's share of that
     treated person (1/M, or shared equally among people tied at the M-th distance; the weights of
@@ -155,7 +275,7 @@ class MatchedComparison:
     naive_treated_mean: float | None
     naive_comparison_mean: float | None
     balance: pl.DataFrame
-    pairs: pl.DataFrame
+    grouped: GroupMatch = field(repr=False)
     weights: np.ndarray = field(repr=False)
     logit: np.ndarray = field(repr=False)
     caliper_width: float | None = None
@@ -170,20 +290,26 @@ class MatchedComparison:
     e_value: float | None = None
     e_value_ci: float | None = None
     designs_tried: pl.DataFrame | None = field(default=None, repr=False)
-    within_neighbours: pl.DataFrame | None = field(default=None, repr=False)
+    within_neighbours: GroupMatch | None = field(default=None, repr=False)
     covariate_matrix: np.ndarray | None = field(default=None, repr=False)
     treated_mask: np.ndarray | None = field(default=None, repr=False)
+
+    @cached_property
+    def pairs(self) -> pl.DataFrame:
+        """The match with one row per (matched treated person, comparison person): see above. On a
+        national pool with large ties this is big: the estimates never need it."""
+        return self.grouped.pairs()
 
     @property
     def matched_treated_rows(self) -> np.ndarray:
         """Row positions of the matched treated people (each once, sorted)."""
-        return np.unique(self.pairs.get_column("treated_row").to_numpy())
+        return self.grouped.query_rows()
 
     @property
     def matched_comparison_rows(self) -> np.ndarray:
         """Row positions of the comparison people used (each once, sorted); their weights are
         ``weights[rows]``."""
-        return np.unique(self.pairs.get_column("comparison_row").to_numpy())
+        return self.grouped.used_rows()
 
     @property
     def n_unmatched_treated(self) -> int:
@@ -355,8 +481,8 @@ def propensity_logit(x: pl.DataFrame, treated: np.ndarray) -> tuple[np.ndarray, 
     """The logit of each person's propensity score from a logistic model of treatment.
 
     Columns are standardised and reduced to a linearly independent set first. A maximum-likelihood
-    fit (statsmodels ``Logit``) is used when it converges to finite, plausible coefficients; under
-    separation or non-convergence the fit falls back to a lightly ridge-penalised logistic
+    fit (statsmodels ``Logit``) is used when it converges within :data:`NEWTON_ITERATIONS` Newton
+    steps to finite, plausible coefficients; under separation or non-convergence the fit falls back to a lightly ridge-penalised logistic
     regression (``GLM.fit_regularized``, alpha 0.01, intercept unpenalised). Returns the logits and
     which fit was used (``"mle"`` or ``"ridge"``).
     """
@@ -378,7 +504,7 @@ def propensity_logit(x: pl.DataFrame, treated: np.ndarray) -> tuple[np.ndarray, 
             warnings.simplefilter("error", PerfectSeparationWarning)
             warnings.simplefilter("error", ConvergenceWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
-            fit = sm.Logit(y, design, check_rank=False).fit(disp=0, maxiter=200)  # columns already independent
+            fit = sm.Logit(y, design, check_rank=False).fit(disp=0, maxiter=NEWTON_ITERATIONS)  # columns independent
         params = np.asarray(fit.params)
         if fit.mle_retvals.get("converged", False) and np.all(np.isfinite(params)) and np.abs(params[1:]).max(initial=0) < 15:
             return design @ params, "mle"
@@ -454,20 +580,27 @@ def _expand(query: np.ndarray, group: np.ndarray, weight: np.ndarray, distance: 
     return (np.repeat(query, sizes), person, np.repeat(distance, sizes), np.repeat(weight, sizes))
 
 
-def match_on_score(query: np.ndarray, pool: np.ndarray, neighbours: int, width: float = math.inf,
-                   self_rows: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+def _group_of(start: np.ndarray, count: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each pool position's group number, from the grouping (:func:`_groups`)."""
+    group = np.empty(order.size, np.int64)
+    group[order] = np.repeat(np.arange(count.size), count)
+    return group
+
+
+def score_groups(query: np.ndarray, pool: np.ndarray, neighbours: int, width: float = math.inf,
+                 self_rows: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Each query value's ``neighbours`` nearest pool values within ``width`` (ties share: see
-    :func:`tie_shared_weights`), by a sorted search: no loop per person.
+    :func:`tie_shared_weights`), by a sorted search: no loop per person, and kept by group.
 
     Pool people with equal values are one group; the M nearest people lie within M distinct values
     either side of the query's place in the sorted values, so only those 2M + 1 groups are looked at.
     ``self_rows``: when the queries are pool people themselves (matching within a group), their
-    positions in ``pool``: each is left out of its own match. Returns ``(query index, pool index,
-    distance, weight)`` arrays, one entry per matched person.
+    positions in ``pool``: each is left out of its own match (its group counts one person fewer).
+    Returns ``(query index, group, distance, weight of each person of the group, group of each pool
+    position)``, one entry per (query, group) matched.
     """
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     if query.size == 0 or pool.size == 0:
-        return empty
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(pool.size, np.int64)
     uniq, start, count, order = _groups(pool)
     pos = np.searchsorted(uniq, query)
     offsets = np.arange(-neighbours, neighbours + 1)
@@ -482,9 +615,20 @@ def match_on_score(query: np.ndarray, pool: np.ndarray, neighbours: int, width: 
     allowed = valid & (counts > 0) & (dist <= width + 1e-12)  # clipped (repeated) columns are not valid
     w = tie_shared_weights(np.where(allowed, dist, np.inf), counts, neighbours)
     qi, ci = np.nonzero(w > 0)
+    return qi, cand[qi, ci], dist[qi, ci], w[qi, ci], _group_of(start, count, order)
+
+
+def match_on_score(query: np.ndarray, pool: np.ndarray, neighbours: int, width: float = math.inf,
+                   self_rows: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """:func:`score_groups` with one entry per matched person: ``(query index, pool index, distance,
+    weight)`` arrays (the query left out of its own match when ``self_rows`` is given)."""
+    qi, group, dist, w, group_of = score_groups(query, pool, neighbours, width, self_rows)
     if qi.size == 0:
-        return empty
-    q, person, d, weight = _expand(qi, cand[qi, ci], w[qi, ci], dist[qi, ci], start, count, order)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    order = np.argsort(group_of, kind="stable")
+    count = np.bincount(group_of, minlength=int(group_of.max()) + 1)
+    start = np.r_[0, np.cumsum(count)[:-1]]
+    q, person, d, weight = _expand(qi, group, w, dist, start, count, order)
     if self_rows is not None:
         keep = person != self_rows[q]
         q, person, d, weight = q[keep], person[keep], d[keep], weight[keep]
@@ -511,6 +655,18 @@ def whiten(x: np.ndarray, treated: np.ndarray) -> np.ndarray:
 
 def match_mahalanobis(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.ndarray, neighbours: int,
                       width: float) -> tuple[np.ndarray, ...]:
+    """:func:`mahalanobis_groups` with one entry per matched person: ``(query index, pool index,
+    distance, weight)``."""
+    qi, group, dist, w, group_of = mahalanobis_groups(zq, lq, zp, lp, neighbours, width)
+    if qi.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    order = np.argsort(group_of, kind="stable")
+    count = np.bincount(group_of, minlength=int(group_of.max()) + 1)
+    return _expand(qi, group, w, dist, np.r_[0, np.cumsum(count)[:-1]], count, order)
+
+
+def mahalanobis_groups(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.ndarray, neighbours: int,
+                       width: float) -> tuple[np.ndarray, ...]:
     """Each query's ``neighbours`` nearest pool people by Mahalanobis distance (Euclidean on the
     whitened ``z``) among those whose logit ``l`` is within ``width`` of the query's (ties share).
 
@@ -518,13 +674,13 @@ def match_mahalanobis(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.nda
     (``scipy.spatial.cKDTree``). Each query asks for its nearest points, keeps those inside the
     caliper, and is settled once it has every pool person inside the caliper, or M of them and a
     further point strictly beyond the M-th distance (so no tie is cut off); the others ask again
-    for four times as many points. Returns ``(query index, pool index, distance, weight)``.
+    for four times as many points. Returns ``(query index, point, distance, weight of each person at
+    the point, point of each pool position)``, one entry per (query, point) matched.
     """
     from scipy.spatial import cKDTree
 
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     if zq.shape[0] == 0 or zp.shape[0] == 0:
-        return empty
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(zp.shape[0], np.int64)
     key = np.column_stack([np.round(zp, TIE_DECIMALS), lp])
     _, inverse, count = np.unique(key, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
@@ -557,12 +713,12 @@ def match_mahalanobis(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.nda
             w = tie_shared_weights(masked[done], c[done], neighbours)
             qi, ci = np.nonzero(w > 0)
             rows = todo[done]
-            out.append(_expand(rows[qi], idx[done][qi, ci], w[qi, ci], masked[done][qi, ci], start, count, order))
+            out.append((rows[qi], idx[done][qi, ci], masked[done][qi, ci], w[qi, ci]))
         todo = todo[~done]
         k = min(n_points, 4 * k)
     if not out:
-        return empty
-    return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), inverse.astype(np.int64)
+    return (*(np.concatenate(parts) for parts in zip(*out, strict=True)), inverse.astype(np.int64))
 
 
 def nearest_neighbour_match(
@@ -574,84 +730,88 @@ def nearest_neighbour_match(
     with nobody within ``width`` is left unmatched. Returns ``treated_row``, ``comparison_row``,
     ``distance``, ``weight`` (matched people only), sorted by treated then comparison row."""
     logit = np.round(np.asarray(logit, float), 10)
-    return _pairs_by_stratum(treated, strata, lambda t, c: match_on_score(logit[t], logit[c], neighbours, width))
+    return _match_by_stratum(treated, strata, lambda t, c: score_groups(logit[t], logit[c], neighbours, width)).pairs()
 
 
-def _pairs_by_stratum(treated: np.ndarray, strata: np.ndarray | None, match: Any) -> pl.DataFrame:
-    """Run ``match(treated rows, comparison rows)`` in each stratum (one stratum when None) and
-    stack its (query, pool, distance, weight) arrays as pairs of frame rows."""
+def _match_by_stratum(treated: np.ndarray, strata: np.ndarray | None, match: Any) -> GroupMatch:
+    """Run ``match(treated rows, comparison rows)`` in each stratum (one stratum when None): its
+    (query index, group, distance, weight, group of each comparison person) arrays, stacked as one
+    :class:`GroupMatch` over the frame's rows (groups numbered across the strata)."""
     keys = np.zeros(treated.size, np.int64) if strata is None else strata
-    frames = []
+    group_of = np.full(treated.size, -1, np.int64)
+    parts: list[tuple[np.ndarray, ...]] = []
+    offset = 0
     for key in np.unique(keys[treated]):
         t_rows = np.flatnonzero(treated & (keys == key))
         c_rows = np.flatnonzero(~treated & (keys == key))
-        q, p, d, w = match(t_rows, c_rows)
-        frames.append(pl.DataFrame({"treated_row": t_rows[q].astype(np.int64), "comparison_row": c_rows[p].astype(np.int64),
-                                    "distance": d.astype(float), "weight": w.astype(float)}, schema=PAIR_SCHEMA))
-    if not frames:
-        return pl.DataFrame(schema=PAIR_SCHEMA)
-    return pl.concat(frames).sort("treated_row", "comparison_row")
+        q, g, d, w, of = match(t_rows, c_rows)
+        group_of[c_rows] = of + offset
+        parts.append((t_rows[q].astype(np.int64), g.astype(np.int64) + offset, d.astype(float), w.astype(float)))
+        offset += int(of.max(initial=-1)) + 1
+    if not parts:
+        return GroupMatch.empty(treated.size)
+    query, group, dist, weight = (np.concatenate(a) for a in zip(*parts, strict=True))
+    return GroupMatch(query, group, weight, dist, group_of)
 
 
-def match_weights(pairs: pl.DataFrame, n: int) -> np.ndarray:
+def match_weights(pairs: "GroupMatch | pl.DataFrame", n: int) -> np.ndarray:
     """Each row's weight in the match (see ``MatchedComparison.weights``): 1 for a matched treated
     person, the sum of its shares for a comparison person, 0 otherwise."""
+    g = _as_groups(pairs, n)
     w = np.zeros(n)
-    if pairs.height == 0:
+    if g.height == 0:
         return w
-    w[np.unique(pairs.get_column("treated_row").to_numpy())] = 1.0
-    share = pairs.get_column("weight").to_numpy() if "weight" in pairs.columns else np.ones(pairs.height)
-    np.add.at(w, pairs.get_column("comparison_row").to_numpy(), share)
+    w[g.query_rows()] = 1.0
+    k, _ = g.group_totals()
+    inside = np.flatnonzero(g.group_of[:n] >= 0)
+    w[inside] += k[g.group_of[inside]]
     return w
 
 
 def within_group_neighbours(score: np.ndarray, rows: np.ndarray, pool: np.ndarray, neighbours: int,
-                            strata: np.ndarray | None = None) -> pl.DataFrame:
+                            strata: np.ndarray | None = None) -> GroupMatch:
     """For each comparison person in ``rows`` (those used in the match), their ``neighbours`` (J)
     nearest *other* comparison people of ``pool`` on ``score`` (in the same stratum), ties sharing:
     the matching within the group from which Abadie and Imbens (2006) estimate the conditional
-    variance of the outcome. Returns ``row``, ``neighbour_row``, ``weight``."""
-    schema = {"row": pl.Int64, "neighbour_row": pl.Int64, "weight": pl.Float64}
+    variance of the outcome. Kept by groups of people with the same score (:class:`GroupMatch`,
+    each person left out of their own group; ``.pairs()`` gives ``treated_row`` (the person),
+    ``comparison_row`` (a neighbour) and ``weight``)."""
     keys = np.zeros(score.size, np.int64) if strata is None else strata
-    frames = []
+    group_of = np.full(score.size, -1, np.int64)
+    parts: list[tuple[np.ndarray, ...]] = []
+    offset = 0
     for key in np.unique(keys[rows]):
         members = pool[keys[pool] == key]
         self_rows = np.flatnonzero(np.isin(members, rows))
-        q, p, _, w = match_on_score(score[members][self_rows], score[members], neighbours, math.inf, self_rows=self_rows)
-        frames.append(pl.DataFrame({"row": members[self_rows][q], "neighbour_row": members[p], "weight": w}, schema=schema))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+        q, g, d, w, of = score_groups(score[members][self_rows], score[members], neighbours, math.inf, self_rows=self_rows)
+        group_of[members] = of + offset
+        parts.append((members[self_rows][q].astype(np.int64), g.astype(np.int64) + offset, d.astype(float), w.astype(float)))
+        offset += int(of.max(initial=-1)) + 1
+    if not parts:
+        return replace(GroupMatch.empty(score.size), exclude_self=True)
+    query, group, dist, weight = (np.concatenate(a) for a in zip(*parts, strict=True))
+    return GroupMatch(query, group, weight, dist, group_of, exclude_self=True)
 
 
-def conditional_variance(outcome: np.ndarray, neighbours: pl.DataFrame) -> np.ndarray:
+def conditional_variance(outcome: np.ndarray, neighbours: GroupMatch) -> np.ndarray:
     """Abadie-Imbens (2006) estimate of the conditional variance of the outcome of each comparison
     person: (Y_j - sum_l w_l Y_l)^2 / (1 + sum_l w_l^2) over their within-group neighbours l
-    (:func:`within_group_neighbours`; with J equal weights this is J / (J + 1) (Y_j - mean)^2).
-    NaN for rows with no neighbour."""
+    (:func:`within_group_neighbours`; with J equal weights this is J / (J + 1) (Y_j - mean)^2),
+    summed by group. NaN for rows with no neighbour."""
     y = outcome.astype(float)
     out = np.full(y.size, np.nan)
     if neighbours.height == 0:
         return out
-    r = neighbours.get_column("row").to_numpy()
-    nb = neighbours.get_column("neighbour_row").to_numpy()
-    w = neighbours.get_column("weight").to_numpy()
-    fitted = np.bincount(r, weights=w * y[nb], minlength=y.size)
-    sum_w2 = np.bincount(r, weights=w**2, minlength=y.size)
+    r = neighbours.query
+    fitted = np.bincount(r, weights=neighbours.matched_sums(y), minlength=y.size)
+    sum_w2 = np.bincount(r, weights=neighbours.weight**2 * neighbours.people(), minlength=y.size)
     has = np.bincount(r, minlength=y.size) > 0
     out[has] = (y[has] - fitted[has]) ** 2 / (1 + sum_w2[has])
     return out
 
 
-def _match_parts(pairs: pl.DataFrame) -> tuple[np.ndarray, ...]:
-    tr = pairs.get_column("treated_row").to_numpy()
-    cr = pairs.get_column("comparison_row").to_numpy()
-    w = pairs.get_column("weight").to_numpy() if "weight" in pairs.columns else np.ones(pairs.height)
-    t_rows, t_idx = np.unique(tr, return_inverse=True)
-    c_rows, c_idx = np.unique(cr, return_inverse=True)
-    return tr, cr, w, t_rows, t_idx.reshape(-1), c_rows, c_idx.reshape(-1)
-
-
 def matched_effect(
-    outcome: np.ndarray, pairs: pl.DataFrame, sigma2: np.ndarray | None = None,
+    outcome: np.ndarray, pairs: "GroupMatch | pl.DataFrame", sigma2: np.ndarray | None = None,
     adjustment: np.ndarray | None = None,
 ) -> Effect:
     """The average effect on the matched treated: the mean over matched treated people i of
@@ -670,27 +830,28 @@ def matched_effect(
     the frame); each pair is then corrected by mu(X_i) - sum_j w_ij mu(X_j): the bias-adjusted
     difference (Abadie and Imbens 2011).
     """
-    if pairs.height == 0:
-        return Effect(None, None, None, None, None, None)
     y = outcome.astype(float)
-    tr, cr, w, t_rows, t_idx, c_rows, c_idx = _match_parts(pairs)
+    g = _as_groups(pairs, y.size)
+    if g.height == 0:
+        return Effect(None, None, None, None, None, None)
+    t_rows, t_idx = np.unique(g.query, return_inverse=True)
+    t_idx = t_idx.reshape(-1)
+    c_rows = g.used_rows()
     n = t_rows.size
     yt = y[t_rows]
-    yc = np.bincount(t_idx, weights=w * y[cr], minlength=n)
+    yc = np.bincount(t_idx, weights=g.matched_sums(y), minlength=n)
     d = yt - yc
     if adjustment is not None:
         mu = adjustment.astype(float)
-        d = d - (mu[t_rows] - np.bincount(t_idx, weights=w * mu[cr], minlength=n))
+        d = d - (mu[t_rows] - np.bincount(t_idx, weights=g.matched_sums(mu), minlength=n))
     tau = float(d.mean())
     var = float(np.var(d, ddof=1)) / n if n > 1 else 0.0
-    k = np.bincount(c_idx, weights=w, minlength=c_rows.size)
-    k2 = np.bincount(c_idx, weights=w**2, minlength=c_rows.size)
-    reuse = k**2 - k2
+    k, k2 = g.group_totals()
+    reuse = k**2 - k2  # the same for every person of a group
     if reuse.max(initial=0.0) > 1e-12:
         marginal = float(np.var(y[c_rows], ddof=1)) if c_rows.size > 1 else 0.0
-        s2 = np.full(c_rows.size, marginal) if sigma2 is None else np.where(np.isnan(sigma2[c_rows]), marginal,
-                                                                              sigma2[c_rows])
-        var += float(np.sum(reuse * s2)) / n**2
+        s2 = np.full(y.size, marginal) if sigma2 is None else np.where(np.isnan(sigma2), marginal, sigma2)
+        var += float(np.sum(reuse * g.group_sums(np.where(g.group_of >= 0, s2, 0.0)))) / n**2
     binary = bool(np.isin(y[np.r_[t_rows, c_rows]], (0.0, 1.0)).all())
     low, high, p = paired_interval(tau, math.sqrt(max(var, 0.0)), yt, yc, binary=binary)
     return Effect(tau, low, high, p, float(yt.mean()), float(yc.mean()))
@@ -712,16 +873,16 @@ def outcome_model(x: np.ndarray, outcome: np.ndarray, weights: np.ndarray) -> np
 def outcome_effects(match: "MatchedComparison", outcome: np.ndarray) -> tuple[Effect, Effect]:
     """The matched and the bias-adjusted effect of ``outcome`` (per row of the matched frame) on
     ``match``, with the conditional variance from the match's within-group neighbours."""
-    if match.pairs.height == 0:
+    if match.grouped.height == 0:
         none = Effect(None, None, None, None, None, None)
         return none, none
     y = outcome.astype(float)
     sigma2 = conditional_variance(y, match.within_neighbours) if match.within_neighbours is not None else None
-    plain = matched_effect(y, match.pairs, sigma2)
+    plain = matched_effect(y, match.grouped, sigma2)
     if match.covariate_matrix is None:
         return plain, Effect(None, None, None, None, None, None)
     c_weights = np.where(match.treated_mask, 0.0, match.weights)
-    adjusted = matched_effect(y, match.pairs, sigma2, outcome_model(match.covariate_matrix, y, c_weights))
+    adjusted = matched_effect(y, match.grouped, sigma2, outcome_model(match.covariate_matrix, y, c_weights))
     return plain, adjusted
 
 
@@ -818,20 +979,21 @@ def _context(x: pl.DataFrame, treated: np.ndarray, strata: np.ndarray | None, ca
     return _Context(rows, logit, caliper_width(logit_sub, treated[rows], caliper), model, strata)
 
 
-def _design_pairs(ctx: _Context, design: Design, x_np: np.ndarray, treated: np.ndarray) -> pl.DataFrame:
+def _design_match(ctx: _Context, design: Design, x_np: np.ndarray, treated: np.ndarray) -> GroupMatch:
     rows = ctx.rows
     t_sub, l_sub = treated[rows], ctx.logit[rows]
     s_sub = None if ctx.strata is None else ctx.strata[rows]
     if design.distance == "mahalanobis":
         z = whiten(x_np[rows], t_sub)
-        pairs = _pairs_by_stratum(t_sub, s_sub, lambda t, c: match_mahalanobis(
+        sub = _match_by_stratum(t_sub, s_sub, lambda t, c: mahalanobis_groups(
             z[t], l_sub[t], z[c], l_sub[c], design.neighbours, ctx.width))
     else:
-        pairs = nearest_neighbour_match(l_sub, t_sub, ctx.width, design.neighbours, s_sub)
-    return pairs.with_columns(
-        treated_row=pl.Series(rows[pairs.get_column("treated_row").to_numpy()], dtype=pl.Int64),
-        comparison_row=pl.Series(rows[pairs.get_column("comparison_row").to_numpy()], dtype=pl.Int64),
-    )
+        logit = np.round(l_sub, 10)
+        sub = _match_by_stratum(t_sub, s_sub, lambda t, c: score_groups(
+            logit[t], logit[c], design.neighbours, ctx.width))
+    group_of = np.full(treated.size, -1, np.int64)
+    group_of[rows] = sub.group_of
+    return GroupMatch(rows[sub.query].astype(np.int64), sub.group, sub.weight, sub.distance, group_of)
 
 
 def matched_comparison(
@@ -892,18 +1054,18 @@ def matched_comparison(
         w = np.zeros(n)
         return MatchedComparison(
             None, None, None, None, n_t, 0, 0, n_c, None, None, naive, mt, mc,
-            balance_table(x, treated, w), pl.DataFrame(schema=PAIR_SCHEMA), w, np.full(n, np.nan), None, "none",
+            balance_table(x, treated, w), GroupMatch.empty(n), w, np.full(n, np.nan), None, "none",
             used, dropped, design=designs[0], treated_mask=treated,
         )
     x_np = x.to_numpy().astype(float) if x.width else np.zeros((n, 0))
     strata = strata_codes(df, exact_cols) if exact_cols else None
     contexts: dict[tuple[str, ...], _Context] = {}
-    tried: list[tuple[Design, _Context, pl.DataFrame, np.ndarray, pl.DataFrame, float]] = []
+    tried: list[tuple[Design, _Context, GroupMatch, np.ndarray, pl.DataFrame, float]] = []
     for design in designs:
         if design.exact not in contexts:
             contexts[design.exact] = _context(x, treated, strata if design.exact else None, caliper)
         ctx = contexts[design.exact]
-        pairs = _design_pairs(ctx, design, x_np, treated)
+        pairs = _design_match(ctx, design, x_np, treated)
         w = match_weights(pairs, n)
         balance = balance_table(x, treated, w)
         worst = _worst_after(balance)
@@ -916,7 +1078,7 @@ def matched_comparison(
                      pool=int((~treated[ctx.rows]).sum()))
     designs_tried = pl.DataFrame(
         [{"step": d.step, "stage": d.stage, "neighbours": d.neighbours, "exact": ", ".join(d.exact),
-          "distance": d.distance, "n_matched_treated": int(np.unique(p.get_column("treated_row").to_numpy()).size),
+          "distance": d.distance, "n_matched_treated": int(p.query_rows().size),
           "max_abs_smd": wst if math.isfinite(wst) else None, "balanced": wst < BALANCE_LIMIT,
           "used": d.step == design.step} for d, _, p, _, _, wst in tried],
         schema={"step": pl.Int64, "stage": pl.Int64, "neighbours": pl.Int64, "exact": pl.String, "distance": pl.String,
@@ -928,10 +1090,10 @@ def matched_comparison(
                                      max(design.neighbours, MIN_VARIANCE_NEIGHBOURS), ctx.strata)
     result = MatchedComparison(
         effect=None, ci_low=None, ci_high=None, p_value=None, n_treated=n_t,
-        n_matched_treated=int(np.unique(pairs.get_column("treated_row").to_numpy()).size),
+        n_matched_treated=int(pairs.query_rows().size),
         n_matched_comparison=int(comparison_used.size), n_comparison_pool=n_c, treated_mean=None,
         comparison_mean=None, naive_effect=naive, naive_treated_mean=mt, naive_comparison_mean=mc,
-        balance=balance, pairs=pairs, weights=w, logit=ctx.logit, caliper_width=ctx.width, model=ctx.model,
+        balance=balance, grouped=pairs, weights=w, logit=ctx.logit, caliper_width=ctx.width, model=ctx.model,
         covariates_used=used, dropped_covariates=dropped, design=design, designs_tried=designs_tried,
         within_neighbours=within, covariate_matrix=x_np, treated_mask=treated,
     )
@@ -1273,7 +1435,7 @@ def _survival(pop: pl.DataFrame, match: MatchedComparison) -> pl.DataFrame:
     t = pop.get_column("time_days").cast(pl.Float64).to_numpy()
     e = pop.get_column("event").cast(pl.Float64).to_numpy()
     frames = []
-    if match.pairs.height:
+    if match.grouped.height:
         tr, cr = match.matched_treated_rows, match.matched_comparison_rows
         frames.append(kaplan_meier(t[tr], e[tr]).with_columns(group=pl.lit("treated (matched)")))
         frames.append(kaplan_meier(t[cr], e[cr], match.weights[cr]).with_columns(group=pl.lit("matched comparison")))
@@ -1361,7 +1523,7 @@ def survival_difference(time: np.ndarray, event: np.ndarray, match: MatchedCompa
     Variance: Greenwood's for each group; the comparison group's, with weights that add up to the
     number of matched treated people, is multiplied by sum K^2 / sum K (the design effect of the
     reuse of comparison people: 1 when nobody is reused)."""
-    if match.pairs.height == 0:
+    if match.grouped.height == 0:
         return SurvivalDifference(day, None, None, None, None, None, None, None)
     t_rows, c_rows = match.matched_treated_rows, match.matched_comparison_rows
     k = match.weights[c_rows]
