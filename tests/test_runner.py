@@ -346,6 +346,18 @@ def test_runs_that_took_longest_last_time_start_first(tmp_path):
     assert longest_first(runs, tmp_path / "missing.json") == runs
 
 
+def test_with_no_earlier_timings_the_evaluations_start_first(tmp_path):
+    from yot.runner import longest_first
+
+    runs = [Run(kind, "a.ipynb", name, name, "g", {}) for kind, name in
+            (("cohort", "c1"), ("evaluation", "e1"), ("targets", "t"), ("evaluation", "e2"))]
+    assert [r.name for r in longest_first(runs, None)] == ["e1", "e2", "c1", "t"]
+    manifest = tmp_path / "manifest.json"  # timings known: they decide, whatever the kind
+    manifest.write_text(json.dumps({"notebooks": [{"name": n, "seconds": s} for n, s in
+                                                  (("c1", 9.0), ("e1", 1.0), ("t", 2.0), ("e2", 3.0))]}))
+    assert [r.name for r in longest_first(runs, manifest)] == ["c1", "e2", "t", "e1"]
+
+
 # ------------------------------------------------------------------------------- fail closed
 def test_an_empty_or_missing_notebooks_folder_is_an_error_before_any_work(tmp_path, tiny_extract, params_file):
     (tmp_path / "empty").mkdir()

@@ -415,14 +415,20 @@ def point_latest(out: Path, run_dir: Path) -> Path:
     return latest
 
 
+HEAVY_KINDS: tuple[str, ...] = ("evaluation",)
+"""Page kinds that take longest on any extract (the matching of a whole comparison pool): with no
+timings from an earlier run, they start first."""
+
+
 def longest_first(runs: list[Run], previous_manifest: Path | None) -> list[Run]:
-    """Runs ordered by how long each took last time, longest first (unknown ones first of all), so a
-    long notebook does not start last and hold up the end of the run. Plan order breaks ties."""
+    """Runs ordered by how long each took last time, longest first (unknown ones first of all, the
+    heavy kinds among them first: :data:`HEAVY_KINDS`), so a long notebook does not start last and
+    hold up the end of the run. Plan order breaks ties."""
     try:
         seconds = {n["name"]: float(n["seconds"]) for n in json.loads(previous_manifest.read_text())["notebooks"]}
     except (AttributeError, OSError, ValueError, KeyError, TypeError):
-        return list(runs)
-    return sorted(runs, key=lambda r: -seconds.get(r.name, float("inf")))
+        seconds = {}
+    return sorted(runs, key=lambda r: (-seconds.get(r.name, float("inf")), r.kind not in HEAVY_KINDS))
 
 
 def notebooks_available(notebooks_dir: Path, runs: list[Run]) -> None:
