@@ -99,7 +99,18 @@ def reoffences(
     ``index_date < offence_date <= index_date + F months`` and
     ``outcome_date <= index_date + (F + W) months`` (month arithmetic clamps to month end; the
     waiting period is added to the index date in one step).
+
+    When ``members`` is a collected frame, the offences are first cut to the dates that can fall in
+    some member's follow-up (after the earliest index date, up to F months after the latest): the same
+    rule, checked before the join on the date alone, so that the join reads only those offences.
     """
+    offences = extract.offences.lazy().filter(pl.col("offence_type") != "breach")
+    if isinstance(members, pl.DataFrame) and members.height:
+        # month arithmetic never reverses the order of two dates, so the latest index date gives the
+        # latest end of a follow-up
+        first, last = members.select(first=pl.col("index_date").min(),
+                                     last=add_months_expr(pl.col("index_date").max(), follow_up_months)).row(0)
+        offences = offences.filter(pl.col("offence_date") > first, pl.col("offence_date") <= last)
     index = _lazy(members).select(
         "person_id", pl.col("offence_id").alias("index_offence_id"), "index_date",
         # the window's ends, worked out once per member rather than once per (member, offence)
@@ -107,8 +118,7 @@ def reoffences(
         _proven_by=add_months_expr(pl.col("index_date"), follow_up_months + waiting_months),
     )
     return (
-        extract.offences.lazy()
-        .filter(pl.col("offence_type") != "breach")
+        offences
         .join(index, on="person_id", how="inner")
         .filter(
             (pl.col("offence_id") != pl.col("index_offence_id"))
@@ -191,7 +201,7 @@ def cohort_members(
         .select("period", *MEMBER_COLUMNS)
         .collect()
     )
-    keys = members.lazy().select("person_id", "offence_id", "index_date").unique()
+    keys = members.select("person_id", "offence_id", "index_date").unique()
     per_index = (
         reoffences(extract, keys, follow_up_months, waiting_months)
         .group_by("person_id", "index_date")
