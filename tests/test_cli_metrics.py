@@ -268,3 +268,22 @@ def test_each_command_keeps_its_own_options(command: str, capsys: pytest.Capture
         main([command, "--help"])
     assert exit_.value.code == 0
     assert "--data" in capsys.readouterr().out
+
+
+def test_called_with_arguments_main_leaves_the_garbage_collector_alone(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the program itself (``main()`` with no arguments: ``python -m yot``) freezes the objects
+    left at its end, to spare the interpreter's shutdown collections; a caller's process is untouched."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert main(metrics(extract_dir(tmp_path / "x"), "--json")) == 0
+    assert json.loads(capsys.readouterr().out)["cohort_size"] == 2
+    assert gc.get_freeze_count() == frozen
+    script = ("import gc, sys\nfrom yot.cli import main\n"
+              f"sys.argv = ['yot', *{metrics(extract_dir(tmp_path / 'y'), '--json')!r}]\n"
+              "code = main()\nprint(gc.get_freeze_count() > 0, file=sys.stderr)\nsys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["cohort_size"] == 2 and done.stderr.strip().endswith("True")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import gc
 import importlib
 import json
 import sys
@@ -177,6 +178,9 @@ def emit(args: argparse.Namespace, result: Mapping[str, object], text: str,
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command named in ``argv`` (None: the program's own arguments, ``sys.argv[1:]``, when
+    run as ``python -m yot`` or the ``yot`` script: the process ends with this call)."""
+    program = argv is None
     argv = sys.argv[1:] if argv is None else argv
     command = chosen_command(argv)
     # Without a command (``yot --help``, a mistyped name) only the names and help are needed.
@@ -187,3 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"yot {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if program:
+            # The interpreter's shutdown runs full garbage collections over every object still alive
+            # (polars' modules hold tens of thousands): 0.08 s of a 0.8 s `yot metrics`. Frozen
+            # objects are skipped by them and left to the end of the process; atexit handlers still
+            # run and open files are still flushed and closed.
+            gc.freeze()
