@@ -842,3 +842,31 @@ def test_a_large_tie_is_kept_as_one_group() -> None:
     assert grouped.people().tolist() == [5000]
     assert grouped.pairs().height == 5000
     assert match_weights(grouped, logit.size)[1:].sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), neighbours=st.integers(1, 5), width=st.sampled_from([0.3, 1.0, 5.0]))
+def test_mahalanobis_band_search_gives_what_the_tree_gives(seed: int, neighbours: int, width: float) -> None:
+    # coordinates and logits on a coarse grid (many ties, people at the same point): measuring every point
+    # in the caliper's band must give exactly the k-d tree's answer, weights and distances included
+    import yot.evaluate as ev
+
+    rng = np.random.default_rng(seed)
+    zp = rng.integers(0, 4, (300, 3)).astype(float)
+    lp = rng.integers(0, 6, 300) / 2
+    zq = rng.integers(0, 4, (40, 3)).astype(float)
+    lq = rng.integers(0, 6, 40) / 2 + 0.25
+    band = ev.mahalanobis_groups(zq, lq, zp, lp, neighbours, width)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(ev, "BAND_POINTS", -1)  # every query asks the tree
+        tree = ev.mahalanobis_groups(zq, lq, zp, lp, neighbours, width)
+    assert ev.BAND_POINTS == 4096
+    for got, expected in zip(band, tree, strict=True):
+        assert got.tolist() == pytest.approx(expected.tolist())
+    # each query's shares add up to 1 when anyone is inside its caliper
+    q, point, _, w, point_of = band
+    people = np.bincount(point_of)
+    totals = np.bincount(q, weights=w * people[point], minlength=40)
+    inside = np.array([(np.abs(lp - v) <= width + 1e-12).any() for v in lq])
+    assert totals[inside] == pytest.approx(np.ones(inside.sum()))
+    assert (totals[~inside] == 0).all()

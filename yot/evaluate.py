@@ -665,38 +665,100 @@ def match_mahalanobis(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.nda
     return _expand(qi, group, w, dist, np.r_[0, np.cumsum(count)[:-1]], count, order)
 
 
+BAND_POINTS = 4096
+"""Mahalanobis matching: a treated person with at most this many comparison points inside their logit
+caliper is matched by measuring the distance to every one of them (a sorted band, in blocks); one with
+more asks the k-d tree."""
+_BLOCK_CELLS = 1 << 21
+"""Distances worked out at once in the band search (queries x points x characteristics): 16 MB."""
+
+
 def mahalanobis_groups(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.ndarray, neighbours: int,
                        width: float) -> tuple[np.ndarray, ...]:
     """Each query's ``neighbours`` nearest pool people by Mahalanobis distance (Euclidean on the
     whitened ``z``) among those whose logit ``l`` is within ``width`` of the query's (ties share).
 
-    Pool people with the same coordinates and logit are one point (with a count) in a k-d tree
-    (``scipy.spatial.cKDTree``). Each query asks for its nearest points, keeps those inside the
-    caliper, and is settled once it has every pool person inside the caliper, or M of them and a
-    further point strictly beyond the M-th distance (so no tie is cut off); the others ask again
-    for four times as many points. Returns ``(query index, point, distance, weight of each person at
-    the point, point of each pool position)``, one entry per (query, point) matched.
+    Pool people with the same coordinates and logit are one point (with a count). Sorted by logit,
+    the points inside a query's caliper are one band: a query whose band holds at most
+    :data:`BAND_POINTS` points gets the distance to each of them (queries in blocks, sorted by
+    logit, so neighbouring queries share their bands); the others ask a k-d tree
+    (``scipy.spatial.cKDTree``) for their nearest points, keep those inside the caliper, and are
+    settled once they have every pool person inside the caliper, or M of them and a further point
+    strictly beyond the M-th distance (so no tie is cut off), asking again for four times as many
+    points until then. Either way every point inside the caliper is looked at or ruled out, so the
+    answer is the same. Returns ``(query index, point, distance, weight of each person at the point,
+    point of each pool position)``, one entry per (query, point) matched, sorted by query and point.
     """
-    from scipy.spatial import cKDTree
-
     if zq.shape[0] == 0 or zp.shape[0] == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(zp.shape[0], np.int64)
     key = np.column_stack([np.round(zp, TIE_DECIMALS), lp])
     _, inverse, count = np.unique(key, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
+    inverse = inverse.reshape(-1).astype(np.int64)
     order = np.argsort(inverse, kind="stable")
     start = np.r_[0, np.cumsum(count)[:-1]]
     uz, ul = zp[order[start]], lp[order[start]]  # each point's exact coordinates (its first person's)
+    reach = width + 1e-12
+    by_logit = np.argsort(ul, kind="stable")
+    sorted_ul = ul[by_logit]
+    lo = np.searchsorted(sorted_ul, lq - reach, "left")
+    hi = np.searchsorted(sorted_ul, lq + reach, "right")
+    small = hi - lo <= BAND_POINTS
+    out = _band_search(zq, lq, uz, ul, count, by_logit, lo, hi, np.flatnonzero(small), neighbours, reach)
+    if (~small).any():
+        out += _tree_search(zq, lq, uz, ul, count, lp, np.flatnonzero(~small), neighbours, reach)
+    if not out:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), inverse
+    q, point, dist, w = (np.concatenate(parts) for parts in zip(*out, strict=True))
+    by = np.lexsort((point, q))
+    return q[by], point[by], dist[by], w[by], inverse
+
+
+def _band_search(zq: np.ndarray, lq: np.ndarray, uz: np.ndarray, ul: np.ndarray, count: np.ndarray,
+                 by_logit: np.ndarray, lo: np.ndarray, hi: np.ndarray, queries: np.ndarray, neighbours: int,
+                 reach: float) -> list[tuple[np.ndarray, ...]]:
+    """:func:`mahalanobis_groups` for ``queries`` with small bands: each block of queries (sorted by
+    the start of their band) against the points of the union of their bands, the points outside a
+    query's own caliper ruled out."""
+    out: list[tuple[np.ndarray, ...]] = []
+    queries = queries[np.argsort(lo[queries], kind="stable")]
+    dims = max(uz.shape[1], 1)
+    i = 0
+    while i < queries.size:
+        size = min(queries.size - i, 64)
+        while True:  # the largest block (at most 64 queries) whose distances fit in _BLOCK_CELLS
+            block = queries[i:i + size]
+            first, last = int(lo[block].min()), int(hi[block].max())
+            if size == 1 or size * (last - first) * dims <= _BLOCK_CELLS:
+                break
+            size //= 2
+        i += size
+        if last <= first:
+            continue  # nobody inside any of these calipers
+        cand = by_logit[first:last]
+        diff = zq[block][:, None, :] - uz[cand][None, :, :]
+        dist = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        in_cal = np.abs(ul[cand][None, :] - lq[block][:, None]) <= reach
+        masked = np.where(in_cal, dist, np.inf)
+        w = tie_shared_weights(masked, np.where(in_cal, count[cand][None, :], 0), neighbours)
+        qi, ci = np.nonzero(w > 0)
+        out.append((block[qi], cand[ci], masked[qi, ci], w[qi, ci]))
+    return out
+
+
+def _tree_search(zq: np.ndarray, lq: np.ndarray, uz: np.ndarray, ul: np.ndarray, count: np.ndarray,
+                 lp: np.ndarray, queries: np.ndarray, neighbours: int, reach: float) -> list[tuple[np.ndarray, ...]]:
+    """:func:`mahalanobis_groups` for ``queries`` with wide bands, through a k-d tree of the points."""
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(uz)
     sorted_l = np.sort(lp)
-    reach = width + 1e-12
     inside = np.searchsorted(sorted_l, lq + reach, "right") - np.searchsorted(sorted_l, lq - reach, "left")
     n_points = uz.shape[0]
     k = min(n_points, max(4 * neighbours, 16))
-    todo = np.arange(zq.shape[0])
+    todo = queries
     out: list[tuple[np.ndarray, ...]] = []
     while todo.size:
-        dist, idx = tree.query(zq[todo], k=k)
+        dist, idx = tree.query(zq[todo], k=k, workers=-1)
         dist, idx = dist.reshape(todo.size, k), idx.reshape(todo.size, k)
         ok = idx < n_points
         idx = np.minimum(idx, n_points - 1)
@@ -716,9 +778,7 @@ def mahalanobis_groups(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.nd
             out.append((rows[qi], idx[done][qi, ci], masked[done][qi, ci], w[qi, ci]))
         todo = todo[~done]
         k = min(n_points, 4 * k)
-    if not out:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), inverse.astype(np.int64)
-    return (*(np.concatenate(parts) for parts in zip(*out, strict=True)), inverse.astype(np.int64))
+    return out
 
 
 def nearest_neighbour_match(
