@@ -411,35 +411,54 @@ def pooled_sd(treated: np.ndarray, comparison: np.ndarray) -> float:
     return math.sqrt((vt + vc) / 2)
 
 
-def balance_table(x: pl.DataFrame, treated: np.ndarray, weights: np.ndarray) -> pl.DataFrame:
+@dataclass(frozen=True, eq=False)
+class BalanceBase:
+    """What every balance table of one frame shares, worked out once however many designs are tried:
+    the encoded values, the pooled SD of the unmatched groups and the SMDs before matching."""
+
+    columns: tuple[str, ...]
+    values: np.ndarray
+    sd: np.ndarray
+    before: np.ndarray
+
+    @staticmethod
+    def of(x: pl.DataFrame, treated: np.ndarray) -> "BalanceBase":
+        v = x.to_numpy().astype(float) if x.width else np.zeros((treated.size, 0))
+        vt, vc = v[treated], v[~treated]
+        var_t = vt.var(axis=0, ddof=1) if vt.shape[0] > 1 else np.zeros(v.shape[1])
+        var_c = vc.var(axis=0, ddof=1) if vc.shape[0] > 1 else np.zeros(v.shape[1])
+        sd = np.sqrt((var_t + var_c) / 2)
+        nothing = np.full(v.shape[1], np.nan)
+        before = _smd(vt.mean(axis=0) - vc.mean(axis=0), sd) if vt.shape[0] and vc.shape[0] else nothing
+        return BalanceBase(tuple(x.columns), v, sd, before)
+
+
+def _smd(diff: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = diff / sd
+    return np.where(sd > 0, out, np.where(np.abs(diff) < 1e-12, 0.0, np.nan))
+
+
+def balance_table(x: pl.DataFrame, treated: np.ndarray, weights: np.ndarray, base: BalanceBase | None = None
+                  ) -> pl.DataFrame:
     """SMD of every encoded covariate before matching and after (matched treated vs comparison
     people weighted by their match weights), both over the pooled SD of the unmatched groups
     (:func:`pooled_sd`, :func:`standardised_mean_difference`), worked out for all columns at once.
     A covariate whose pooled SD is 0 has SMD 0 when the means agree and none (null) when they do
-    not (the design sequence counts that as unbalanced)."""
+    not (the design sequence counts that as unbalanced). ``base``: :meth:`BalanceBase.of` the same
+    ``x`` and ``treated``, when several matches of one frame are looked at."""
     schema = {"covariate": pl.String, "smd_before": pl.Float64, "smd_after": pl.Float64}
     if x.width == 0:
         return pl.DataFrame(schema=schema)
-    v = x.to_numpy().astype(float)
-    vt, vc = v[treated], v[~treated]
-    var_t = vt.var(axis=0, ddof=1) if vt.shape[0] > 1 else np.zeros(v.shape[1])
-    var_c = vc.var(axis=0, ddof=1) if vc.shape[0] > 1 else np.zeros(v.shape[1])
-    sd = np.sqrt((var_t + var_c) / 2)
-
-    def smd(diff: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = diff / sd
-        return np.where(sd > 0, out, np.where(np.abs(diff) < 1e-12, 0.0, np.nan))
-
-    nothing = np.full(v.shape[1], np.nan)
-    before = smd(vt.mean(axis=0) - vc.mean(axis=0)) if vt.shape[0] and vc.shape[0] else nothing
+    b = base if base is not None else BalanceBase.of(x, treated)
+    v = b.values
     matched_t = treated & (weights > 0)
     matched_c = ~treated & (weights > 0)
     if matched_t.any() and matched_c.any():
-        after = smd(v[matched_t].mean(axis=0) - np.average(v[matched_c], axis=0, weights=weights[matched_c]))
+        after = _smd(v[matched_t].mean(axis=0) - np.average(v[matched_c], axis=0, weights=weights[matched_c]), b.sd)
     else:
-        after = nothing
-    return pl.DataFrame({"covariate": x.columns, "smd_before": before, "smd_after": after},
+        after = np.full(v.shape[1], np.nan)
+    return pl.DataFrame({"covariate": list(b.columns), "smd_before": b.before, "smd_after": after},
                         schema=schema).fill_nan(None)
 
 
@@ -477,7 +496,7 @@ def _independent_columns(x: np.ndarray) -> list[int]:
     return keep
 
 
-def propensity_logit(x: pl.DataFrame, treated: np.ndarray) -> tuple[np.ndarray, str]:
+def propensity_logit(x: pl.DataFrame | np.ndarray, treated: np.ndarray) -> tuple[np.ndarray, str]:
     """The logit of each person's propensity score from a logistic model of treatment.
 
     Columns are standardised and reduced to a linearly independent set first. A maximum-likelihood
@@ -491,10 +510,11 @@ def propensity_logit(x: pl.DataFrame, treated: np.ndarray) -> tuple[np.ndarray, 
 
     n = treated.size
     y = treated.astype(float)
-    if x.width == 0:
+    raw = x.to_numpy().astype(float) if isinstance(x, pl.DataFrame) else np.asarray(x, dtype=float)
+    raw = raw if raw.ndim == 2 else raw.reshape(n, 1)
+    if raw.shape[1] == 0:
         p = y.mean()
         return np.full(n, math.log(p / (1 - p)) if 0 < p < 1 else 0.0), "constant"
-    raw = x.to_numpy().astype(float)
     sd = raw.std(axis=0)
     z = (raw - raw.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     keep = _independent_columns(z)
@@ -1028,12 +1048,12 @@ class _Context:
     strata: np.ndarray | None
 
 
-def _context(x: pl.DataFrame, treated: np.ndarray, strata: np.ndarray | None, caliper: float) -> _Context:
+def _context(x: np.ndarray, treated: np.ndarray, strata: np.ndarray | None, caliper: float) -> _Context:
     if strata is None:
         rows = np.arange(treated.size)
     else:
         rows = np.flatnonzero(treated | np.isin(strata, np.unique(strata[treated])))
-    logit_sub, model = propensity_logit(x[rows] if x.width else x, treated[rows])
+    logit_sub, model = propensity_logit(x if strata is None else x[rows], treated[rows])
     logit = np.full(treated.size, np.nan)
     logit[rows] = np.round(logit_sub, 10)
     return _Context(rows, logit, caliper_width(logit_sub, treated[rows], caliper), model, strata)
@@ -1117,17 +1137,18 @@ def matched_comparison(
             balance_table(x, treated, w), GroupMatch.empty(n), w, np.full(n, np.nan), None, "none",
             used, dropped, design=designs[0], treated_mask=treated,
         )
-    x_np = x.to_numpy().astype(float) if x.width else np.zeros((n, 0))
+    base = BalanceBase.of(x, treated)  # the encoded values, their pooled SDs and the SMDs before matching
+    x_np = base.values
     strata = strata_codes(df, exact_cols) if exact_cols else None
     contexts: dict[tuple[str, ...], _Context] = {}
     tried: list[tuple[Design, _Context, GroupMatch, np.ndarray, pl.DataFrame, float]] = []
     for design in designs:
         if design.exact not in contexts:
-            contexts[design.exact] = _context(x, treated, strata if design.exact else None, caliper)
+            contexts[design.exact] = _context(x_np, treated, strata if design.exact else None, caliper)
         ctx = contexts[design.exact]
         pairs = _design_match(ctx, design, x_np, treated)
         w = match_weights(pairs, n)
-        balance = balance_table(x, treated, w)
+        balance = balance_table(x, treated, w, base)
         worst = _worst_after(balance)
         tried.append((design, ctx, pairs, w, balance, worst))
         if worst < BALANCE_LIMIT:
