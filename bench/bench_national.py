@@ -53,7 +53,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 IMPORTS = {
     "python + polars + the metrics command's modules": "import polars, yot.cli.metrics, yot.measures, yot.load",
-    "statsmodels.stats.proportion (the Wilson interval)": "import statsmodels.stats.proportion",
+    "statsmodels and scipy (what evaluate adds; metrics and fte import neither)": "import statsmodels.api, scipy.stats",
 }
 
 
