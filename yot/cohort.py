@@ -170,8 +170,9 @@ def cohort_members(
 
     - the index dates are worked out once (:func:`index_events`), only for the offences whose index
       date falls in the span of the periods (earliest start to latest end), and collected once when
-      there are several periods; each period's events are stacked with a period key and the cohort rule (:func:`index_offences`, which :func:`cohort` uses too)
-      picks every period's index offences in one sort;
+      there are several periods; each period's events are stacked with a period key and the cohort
+      rule (:func:`index_offences`, which :func:`cohort` uses too) picks every period's index
+      offences in one sort;
     - the reoffences (:func:`reoffences`) are found once for every distinct
       (person, index offence, index date) of all the periods: they depend on nothing else, so a
       member of two overlapping periods with the same index date shares them.

@@ -235,8 +235,8 @@ class GroupMatch:
         group_of[rows] = np.arange(rows.size)
         w = pairs.get_column("weight").to_numpy() if "weight" in pairs.columns else np.ones(pairs.height)
         d = pairs.get_column("distance").to_numpy() if "distance" in pairs.columns else np.zeros(pairs.height)
-        return GroupMatch(pairs.get_column("treated_row").to_numpy().astype(np.int64), group.reshape(-1).astype(np.int64),
-                          w.astype(float), d.astype(float), group_of)
+        return GroupMatch(pairs.get_column("treated_row").to_numpy().astype(np.int64),
+                          group.reshape(-1).astype(np.int64), w.astype(float), d.astype(float), group_of)
 
 
 def _as_groups(match: "GroupMatch | pl.DataFrame", n: int) -> GroupMatch:
@@ -501,8 +501,9 @@ def propensity_logit(x: pl.DataFrame | np.ndarray, treated: np.ndarray) -> tuple
 
     Columns are standardised and reduced to a linearly independent set first. A maximum-likelihood
     fit (statsmodels ``Logit``) is used when it converges within :data:`NEWTON_ITERATIONS` Newton
-    steps to finite, plausible coefficients; under separation or non-convergence the fit falls back to a lightly ridge-penalised logistic
-    regression (``GLM.fit_regularized``, alpha 0.01, intercept unpenalised). Returns the logits and
+    steps to finite, plausible coefficients; under separation or non-convergence the fit falls back
+    to a lightly ridge-penalised logistic regression (``GLM.fit_regularized``, alpha 0.01, intercept
+    unpenalised). Returns the logits and
     which fit was used (``"mle"`` or ``"ridge"``).
     """
     import statsmodels.api as sm
@@ -863,9 +864,11 @@ def within_group_neighbours(score: np.ndarray, rows: np.ndarray, pool: np.ndarra
     for key in np.unique(keys[rows]):
         members = pool[keys[pool] == key]
         self_rows = np.flatnonzero(np.isin(members, rows))
-        q, g, d, w, of = score_groups(score[members][self_rows], score[members], neighbours, math.inf, self_rows=self_rows)
+        q, g, d, w, of = score_groups(score[members][self_rows], score[members], neighbours, math.inf,
+                                      self_rows=self_rows)
         group_of[members] = of + offset
-        parts.append((members[self_rows][q].astype(np.int64), g.astype(np.int64) + offset, d.astype(float), w.astype(float)))
+        parts.append((members[self_rows][q].astype(np.int64), g.astype(np.int64) + offset, d.astype(float),
+                      w.astype(float)))
         offset += int(of.max(initial=-1)) + 1
     if not parts:
         return replace(GroupMatch.empty(score.size), exclude_self=True)
