@@ -481,18 +481,20 @@ def _independent_columns(x: np.ndarray) -> list[int]:
     n = x.shape[0]
     if n == 0:
         return []
-    basis = np.ones((n, 1)) / math.sqrt(n)
+    space = np.empty((n, x.shape[1] + 1), order="F")  # the basis grows in place, its columns contiguous
+    space[:, 0] = 1 / math.sqrt(n)
     keep: list[int] = []
     for j in range(x.shape[1]):
         v = x[:, j].astype(float)
         if np.ptp(v) == 0:
             continue
+        basis = space[:, :len(keep) + 1]
         r = v - basis @ (basis.T @ v)
         r = r - basis @ (basis.T @ r)
         size = float(np.linalg.norm(r))
         if size > 1e-8 * float(np.linalg.norm(v)):
             keep.append(j)
-            basis = np.column_stack([basis, r / size])
+            space[:, len(keep)] = r / size
     return keep
 
 
