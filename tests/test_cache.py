@@ -431,3 +431,31 @@ def test_a_load_of_only_an_absent_optional_table_is_empty(tmp_path: Path, cache_
     extract = load_extract(folder, tables=("comparators",))
     assert extract.present == frozenset() and extract.counts == {} and len(extract.problems) == 0
     assert extract.comparators.schema == TABLES["comparators"].schema
+
+
+def test_entries_written_in_the_background_are_there_after_flush(tmp_path: Path, cache_root: Path,
+                                                                validated: list[str]) -> None:
+    folder = extract_dir(tmp_path / "x")
+    first = load_extract(folder, tables=("offences",), write_cache_soon=True)
+    yot.cache.flush()
+    assert entries(cache_root) == ["offences", "people"]
+    validated.clear()
+    yot.load._LAST.clear()  # as a new process: only the cache can save the work
+    second = load_extract(folder, tables=("offences",))
+    assert validated == []
+    assert second.offences.equals(first.offences) and second.counts == first.counts
+
+
+def test_a_command_run_as_a_program_leaves_its_entries_written(tmp_path: Path, cache_root: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = extract_dir(tmp_path / "x")
+    done = subprocess.run([sys.executable, "-m", "yot", "metrics", "--data", str(folder), "--start", "2005-01-01",
+                           "--end", "2005-12-31", "--json"], capture_output=True, text=True, check=False,
+                          env={**os.environ, "YOT_CACHE_DIR": str(cache_root)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["cohort_size"] == 2
+    assert entries(cache_root) == ["offences", "people"]  # written in the background, waited for at exit
+    assert read_entry("offences", entry_key("offences", folder / "offences.csv",
+                                            people_key=entry_key("people", folder / "people.csv"))) is not None

@@ -32,11 +32,15 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 import yot
 from yot.extract import TableCount
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 CACHE_ENV = "YOT_CACHE_DIR"
 NO_CACHE_ENV = "YOT_NO_CACHE"
@@ -191,6 +195,32 @@ def write_entry(
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+_writer: "ThreadPoolExecutor | None" = None
+_pending: list["Future[bool]"] = []
+
+
+def write_entry_soon(
+    table: str, key: str, result: CachedTable, root: Path | None = None, *, source: Path | None = None
+) -> None:
+    """:func:`write_entry` in a background thread, so a command goes on to its own work while the
+    entry is written (the frames are never changed, so they are safe to share). The process waits for
+    every pending write before it ends (``concurrent.futures`` joins its threads at exit), and
+    :func:`flush` waits for them on demand. For one-shot commands; a caller that reads the cache
+    back at once (the runner, before its notebooks start) writes with :func:`write_entry`."""
+    global _writer
+    from concurrent.futures import ThreadPoolExecutor
+
+    if _writer is None:
+        _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yot-cache")
+    _pending.append(_writer.submit(write_entry, table, key, result, root or cache_dir(), source=source))
+
+
+def flush() -> None:
+    """Wait for the entries :func:`write_entry_soon` is still writing."""
+    while _pending:
+        _pending.pop(0).result()
 
 
 def prune(table: str, key: str, root: Path | None = None, *, source: Path | None = None) -> int:

@@ -604,9 +604,13 @@ def _copy(load: TableLoad) -> TableLoad:
     return TableLoad(load.accepted.clone(), load.quarantine.clone(), load.problems.clone(), load.count)
 
 
-def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool) -> dict[str, TableLoad]:
-    """Each table of ``names`` (present in ``files``) validated, or its result read from the cache."""
+def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool, write_soon: bool = False
+              ) -> dict[str, TableLoad]:
+    """Each table of ``names`` (present in ``files``) validated, or its result read from the cache
+    (``write_soon``: new entries written in the background, :func:`yot.cache.write_entry_soon`)."""
     from yot import cache
+
+    write = cache.write_entry_soon if write_soon else cache.write_entry
 
     loads: dict[str, TableLoad] = {}
     keys: dict[str, str] = {}
@@ -634,13 +638,15 @@ def _validate(files: dict[str, Path], names: Sequence[str], use_cache: bool) -> 
         if name == "people":
             accepted_people = loads["people"].accepted.get_column("person_id")
         if use_cache:
-            cache.write_entry(name, keys[name], cache.CachedTable(*_parts(loads[name])), source=files[name])
+            write(name, keys[name], cache.CachedTable(*_parts(loads[name])), source=files[name])
     if use_cache:
         _LAST.update({name: (keys[name], _copy(loads[name])) for name in names})
     return loads
 
 
-def load_extract(path: Path, *, tables: Iterable[str] | None = None, cache: bool = True) -> Extract:
+def load_extract(
+    path: Path, *, tables: Iterable[str] | None = None, cache: bool = True, write_cache_soon: bool = False
+) -> Extract:
     """Load and validate the extract in folder ``path`` against the data contract.
 
     Raises ``LoadError`` on a fatal problem; otherwise every table of the contract is present in the
@@ -652,7 +658,8 @@ def load_extract(path: Path, *, tables: Iterable[str] | None = None, cache: bool
     command does not need does not stop it. ``cache``: read each table's result from the
     validated-extract cache when its file, the contract and the code are unchanged, and write it
     there after validating (:mod:`yot.cache`; off also when ``YOT_NO_CACHE`` is set). The result is
-    the same with and without the cache.
+    the same with and without the cache. ``write_cache_soon``: write those entries in the background
+    while the caller goes on (a one-shot command: the process waits for them before it ends).
     """
     from yot.cache import cache_enabled
 
@@ -667,7 +674,7 @@ def load_extract(path: Path, *, tables: Iterable[str] | None = None, cache: bool
             raise LoadError(f"{folder}: required table {name!r} is missing (expected {name}.parquet or {name}.csv)")
 
     names = [name for name in needed_tables(tables) if name in files]
-    loads = _validate(files, names, cache_enabled(no_cache=not cache))
+    loads = _validate(files, names, cache_enabled(no_cache=not cache), write_cache_soon)
 
     frames = {name: loads[name].accepted if name in loads else empty_table(name) for name in TABLES}
     problem_frames = [loads[name].problems for name in TABLES if name in loads] or [pl.DataFrame(schema=PROBLEM_SCHEMA)]
