@@ -208,11 +208,7 @@ class GroupMatch:
         of its own group)."""
         if self.height == 0:
             return pl.DataFrame(schema=PAIR_SCHEMA)
-        inside = np.flatnonzero(self.group_of >= 0)
-        order = inside[np.argsort(self.group_of[inside], kind="stable")]
-        count = self.group_sizes()
-        start = np.r_[0, np.cumsum(count)[:-1]]
-        q, person, d, w = _expand(self.query, self.group, self.weight, self.distance, start, count, order)
+        q, person, d, w = _expand_groups(self.query, self.group, self.weight, self.distance, self.group_of)
         keep = person != q if self.exclude_self else np.ones(q.size, bool)
         return pl.DataFrame({"treated_row": q[keep].astype(np.int64), "comparison_row": person[keep].astype(np.int64),
                              "distance": d[keep].astype(float), "weight": w[keep].astype(float)},
@@ -641,6 +637,16 @@ def score_groups(query: np.ndarray, pool: np.ndarray, neighbours: int, width: fl
     return qi, cand[qi, ci], dist[qi, ci], w[qi, ci], _group_of(start, count, order)
 
 
+def _expand_groups(query: np.ndarray, group: np.ndarray, weight: np.ndarray, distance: np.ndarray,
+                   group_of: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(query, group) matches -> one row per (query, person of the group), with ``group_of`` giving
+    each position's group (-1: none): :func:`_expand` on the grouping it describes."""
+    inside = np.flatnonzero(group_of >= 0)
+    order = inside[np.argsort(group_of[inside], kind="stable")]
+    count = np.bincount(group_of[inside], minlength=int(group_of.max(initial=-1)) + 1)
+    return _expand(query, group, weight, distance, np.r_[0, np.cumsum(count)[:-1]], count, order)
+
+
 def match_on_score(query: np.ndarray, pool: np.ndarray, neighbours: int, width: float = math.inf,
                    self_rows: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """:func:`score_groups` with one entry per matched person: ``(query index, pool index, distance,
@@ -648,10 +654,7 @@ def match_on_score(query: np.ndarray, pool: np.ndarray, neighbours: int, width: 
     qi, group, dist, w, group_of = score_groups(query, pool, neighbours, width, self_rows)
     if qi.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-    order = np.argsort(group_of, kind="stable")
-    count = np.bincount(group_of, minlength=int(group_of.max()) + 1)
-    start = np.r_[0, np.cumsum(count)[:-1]]
-    q, person, d, weight = _expand(qi, group, w, dist, start, count, order)
+    q, person, d, weight = _expand_groups(qi, group, w, dist, group_of)
     if self_rows is not None:
         keep = person != self_rows[q]
         q, person, d, weight = q[keep], person[keep], d[keep], weight[keep]
@@ -683,9 +686,7 @@ def match_mahalanobis(zq: np.ndarray, lq: np.ndarray, zp: np.ndarray, lp: np.nda
     qi, group, dist, w, group_of = mahalanobis_groups(zq, lq, zp, lp, neighbours, width)
     if qi.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-    order = np.argsort(group_of, kind="stable")
-    count = np.bincount(group_of, minlength=int(group_of.max()) + 1)
-    return _expand(qi, group, w, dist, np.r_[0, np.cumsum(count)[:-1]], count, order)
+    return _expand_groups(qi, group, w, dist, group_of)
 
 
 BAND_POINTS = 4096
