@@ -501,8 +501,7 @@ def propensity_logit(x: pl.DataFrame | np.ndarray, treated: np.ndarray) -> tuple
     fit (statsmodels ``Logit``) is used when it converges within :data:`NEWTON_ITERATIONS` Newton
     steps to finite, plausible coefficients; under separation or non-convergence the fit falls back
     to a lightly ridge-penalised logistic regression (``GLM.fit_regularized``, alpha 0.01, intercept
-    unpenalised). Returns the logits and
-    which fit was used (``"mle"`` or ``"ridge"``).
+    unpenalised). Returns the logits and which fit was used (``"mle"`` or ``"ridge"``).
     """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
@@ -817,25 +816,35 @@ def nearest_neighbour_match(
     return _match_by_stratum(treated, strata, lambda t, c: score_groups(logit[t], logit[c], neighbours, width)).pairs()
 
 
-def _match_by_stratum(treated: np.ndarray, strata: np.ndarray | None, match: Any) -> GroupMatch:
-    """Run ``match(treated rows, comparison rows)`` in each stratum (one stratum when None): its
-    (query index, group, distance, weight, group of each comparison person) arrays, stacked as one
-    :class:`GroupMatch` over the frame's rows (groups numbered across the strata)."""
-    keys = np.zeros(treated.size, np.int64) if strata is None else strata
-    group_of = np.full(treated.size, -1, np.int64)
+def _stacked(n: int, strata: Any, exclude_self: bool = False) -> GroupMatch:
+    """One :class:`GroupMatch` over ``n`` frame rows from the matches of several strata, each given as
+    ``(query rows, pool rows, (query index, group, distance, weight, group of each pool position))``
+    (:func:`score_groups` or :func:`mahalanobis_groups` on the stratum): groups numbered across them."""
+    group_of = np.full(n, -1, np.int64)
     parts: list[tuple[np.ndarray, ...]] = []
     offset = 0
-    for key in np.unique(keys[treated]):
-        t_rows = np.flatnonzero(treated & (keys == key))
-        c_rows = np.flatnonzero(~treated & (keys == key))
-        q, g, d, w, of = match(t_rows, c_rows)
-        group_of[c_rows] = of + offset
-        parts.append((t_rows[q].astype(np.int64), g.astype(np.int64) + offset, d.astype(float), w.astype(float)))
+    for query_rows, pool_rows, (q, g, d, w, of) in strata:
+        group_of[pool_rows] = of + offset
+        parts.append((query_rows[q].astype(np.int64), g.astype(np.int64) + offset, d.astype(float), w.astype(float)))
         offset += int(of.max(initial=-1)) + 1
     if not parts:
-        return GroupMatch.empty(treated.size)
+        return replace(GroupMatch.empty(n), exclude_self=exclude_self)
     query, group, dist, weight = (np.concatenate(a) for a in zip(*parts, strict=True))
-    return GroupMatch(query, group, weight, dist, group_of)
+    return GroupMatch(query, group, weight, dist, group_of, exclude_self=exclude_self)
+
+
+def _match_by_stratum(treated: np.ndarray, strata: np.ndarray | None, match: Any) -> GroupMatch:
+    """Run ``match(treated rows, comparison rows)`` in each stratum (one stratum when None), stacked
+    as one :class:`GroupMatch` over the frame's rows (:func:`_stacked`)."""
+    keys = np.zeros(treated.size, np.int64) if strata is None else strata
+
+    def each() -> Any:
+        for key in np.unique(keys[treated]):
+            t_rows = np.flatnonzero(treated & (keys == key))
+            c_rows = np.flatnonzero(~treated & (keys == key))
+            yield t_rows, c_rows, match(t_rows, c_rows)
+
+    return _stacked(treated.size, each())
 
 
 def match_weights(pairs: "GroupMatch | pl.DataFrame", n: int) -> np.ndarray:
@@ -861,22 +870,15 @@ def within_group_neighbours(score: np.ndarray, rows: np.ndarray, pool: np.ndarra
     each person left out of their own group; ``.pairs()`` gives ``treated_row`` (the person),
     ``comparison_row`` (a neighbour) and ``weight``)."""
     keys = np.zeros(score.size, np.int64) if strata is None else strata
-    group_of = np.full(score.size, -1, np.int64)
-    parts: list[tuple[np.ndarray, ...]] = []
-    offset = 0
-    for key in np.unique(keys[rows]):
-        members = pool[keys[pool] == key]
-        self_rows = np.flatnonzero(np.isin(members, rows))
-        q, g, d, w, of = score_groups(score[members][self_rows], score[members], neighbours, math.inf,
-                                      self_rows=self_rows)
-        group_of[members] = of + offset
-        parts.append((members[self_rows][q].astype(np.int64), g.astype(np.int64) + offset, d.astype(float),
-                      w.astype(float)))
-        offset += int(of.max(initial=-1)) + 1
-    if not parts:
-        return replace(GroupMatch.empty(score.size), exclude_self=True)
-    query, group, dist, weight = (np.concatenate(a) for a in zip(*parts, strict=True))
-    return GroupMatch(query, group, weight, dist, group_of, exclude_self=True)
+
+    def each() -> Any:
+        for key in np.unique(keys[rows]):
+            members = pool[keys[pool] == key]
+            self_rows = np.flatnonzero(np.isin(members, rows))
+            yield members[self_rows], members, score_groups(score[members][self_rows], score[members], neighbours,
+                                                            math.inf, self_rows=self_rows)
+
+    return _stacked(score.size, each(), exclude_self=True)
 
 
 def conditional_variance(outcome: np.ndarray, neighbours: GroupMatch) -> np.ndarray:
@@ -1073,10 +1075,9 @@ def _design_match(ctx: _Context, design: Design, x_np: np.ndarray, treated: np.n
         z = whiten(x_np[rows], t_sub)
         sub = _match_by_stratum(t_sub, s_sub, lambda t, c: mahalanobis_groups(
             z[t], l_sub[t], z[c], l_sub[c], design.neighbours, ctx.width))
-    else:
-        logit = np.round(l_sub, 10)
+    else:  # ctx.logit is already rounded to 10 decimals (_context)
         sub = _match_by_stratum(t_sub, s_sub, lambda t, c: score_groups(
-            logit[t], logit[c], design.neighbours, ctx.width))
+            l_sub[t], l_sub[c], design.neighbours, ctx.width))
     group_of = np.full(treated.size, -1, np.int64)
     group_of[rows] = sub.group_of
     return GroupMatch(rows[sub.query].astype(np.int64), sub.group, sub.weight, sub.distance, group_of)
