@@ -283,7 +283,9 @@ def test_registry_plans_one_evaluation_per_programme_and_the_comparison_after_th
     from yot.pages.registry import plan
     from yot.params import load_suite
 
-    runs = plan(load_suite("parameters/barnet_2005_2008.yaml"))
+    from pathlib import Path
+
+    runs = plan(load_suite(Path(__file__).resolve().parents[1] / "parameters" / "barnet_2005_2008.yaml"))
     evaluations = [r for r in runs if r.kind == "evaluation"]
     assert [r.parameters["programme"] for r in evaluations] == ["ISSP", "referral_order", "restorative_justice", "YISP"]
     assert all("seed" not in r.parameters for r in evaluations)
